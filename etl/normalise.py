@@ -1,0 +1,78 @@
+"""Header → source-schema matching and row mapping: the data-driven half of normalisation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from layers.spec import LayerSpec, SourceSchema
+
+_SPACE = re.compile(r"\s+")
+
+
+class UnknownSchema(ValueError):
+    """A header that matches none of a layer's source schemas."""
+
+    def __init__(self, layer_id: str, closest: str | None, missing: Sequence[str]) -> None:
+        self.layer_id = layer_id
+        self.closest = closest
+        self.missing = tuple(missing)
+        hint = (
+            f"; closest known schema {closest!r} lacks columns: {', '.join(missing)}"
+            if closest
+            else ""
+        )
+        super().__init__(f"the header matches no known {layer_id} source schema{hint}")
+
+
+def header_key(name: str) -> str:
+    """The form in which header names and aliases are compared: no whitespace, case-folded."""
+    return _SPACE.sub("", name.replace("\ufeff", "")).casefold()
+
+
+@dataclass(frozen=True)
+class SchemaMatch:
+    schema: SourceSchema
+    column_for: Mapping[str, str]  # canonical field -> column name in the file
+
+    def map_row(self, row: Mapping[str, str | None]) -> dict[str, str | None]:
+        return {f: row.get(col) for f, col in self.column_for.items()}
+
+
+def match_columns(schema: SourceSchema, columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The columns found for each canonical field, and the required fields not found."""
+    by_key: dict[str, str] = {}
+    for col in columns:
+        by_key.setdefault(header_key(col), col)
+    found: dict[str, str] = {}
+    for field_name, aliases in schema.columns.items():
+        for alias in aliases:
+            col = by_key.get(header_key(alias))
+            if col is not None:
+                found[field_name] = col
+                break
+    missing = [f for f in schema.required if f not in found]
+    missing_columns = [schema.columns[f][0] if schema.columns.get(f) else f for f in missing]
+    return found, missing_columns
+
+
+def match_schema(
+    spec: LayerSpec, columns: Sequence[str], *, kind: str | None = None
+) -> SchemaMatch:
+    """The schema whose required fields are all present and that maps the most columns."""
+    best: SchemaMatch | None = None
+    best_score = -1
+    closest: tuple[int, str, list[str]] | None = None
+    for schema in spec.schemas:
+        if kind is not None and schema.kind != kind:
+            continue
+        found, missing = match_columns(schema, columns)
+        if not missing:
+            if len(found) > best_score:
+                best, best_score = SchemaMatch(schema, found), len(found)
+        elif closest is None or len(found) - len(missing) > closest[0]:
+            closest = (len(found) - len(missing), schema.id, missing)
+    if best is None:
+        raise UnknownSchema(spec.id, closest[1] if closest else None, closest[2] if closest else ())
+    return best

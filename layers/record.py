@@ -1,0 +1,69 @@
+"""Records that cross module lines: a loaded feature, a rejected row, a load's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The common columns every layer has, in the order stores and downloads use.
+COMMON_FIELDS: tuple[str, ...] = (
+    "id",
+    "layer",
+    "name",
+    "address",
+    "sido",
+    "sigungu",
+    "phone",
+    "opening_hours_raw",
+    "opening_hours",
+    "fee",
+    "fee_text",
+    "wheelchair",
+    "source",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """One normalised, validated point feature of a layer (WGS84)."""
+
+    layer: str
+    id: str
+    name: str
+    lon: float
+    lat: float
+    address: str | None = None
+    sido: str | None = None
+    sigungu: str | None = None
+    phone: str | None = None
+    opening_hours_raw: str | None = None
+    opening_hours: dict[str, Any] | None = None
+    fee: str = "unknown"
+    fee_text: str | None = None
+    wheelchair: bool | None = None
+    source: str = ""
+    updated_at: str | None = None  # ISO date
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A source row that was not loaded, and why."""
+
+    layer: str
+    file: str
+    row: int
+    reason: str
+    detail: str = ""
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A sigungu polygon (WGS84), the reference table used for point-in-polygon and search."""
+
+    code: str  # 5-digit 행정표준코드 sigungu code
+    sido: str
+    sigungu: str
+    wkb: bytes  # (Multi)Polygon, EPSG:4326

@@ -1,0 +1,101 @@
+"""What a layer is: its id, titles, fields and the source schemas it knows, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FieldType = Literal["text", "int", "float", "bool", "date", "json"]
+
+# A source row after header matching: canonical field name -> cleaned text (None when blank).
+Mapped = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A layer-specific property (the common fields are the same for every layer)."""
+
+    name: str
+    type: FieldType
+    label_ko: str
+    label_en: str
+    queryable: bool = True
+
+
+@dataclass(frozen=True)
+class Coords:
+    """Where a schema keeps its coordinates: x/y column fields and their CRS."""
+
+    x: str  # canonical field holding lon (EPSG:4326) or easting
+    y: str  # canonical field holding lat (EPSG:4326) or northing
+    epsg: int = 4326
+
+
+@dataclass(frozen=True)
+class SourceSchema:
+    """One header layout a layer can read.
+
+    `columns` maps a canonical field name to the column names (aliases) that carry it;
+    a file matches when all `required` fields are found in its header.
+    """
+
+    id: str
+    columns: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    coords: Coords | None
+    # canonical fields whose joined values form the source's own key, when it has one
+    key: tuple[str, ...] = ()
+    # the source's own key is unique within one file (else ids fall back to a content hash)
+    key_unique: bool = True
+    header_rows: int = 1
+    # the kind of input for layers built from two kinds (testing_site_parking)
+    kind: str = "features"
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The common fields a layer's rule derives from a mapped row (coordinates excluded)."""
+
+    name: str | None
+    address: str | None
+    phone: str | None = None
+    opening_hours_raw: str | None = None
+    fee: Literal["free", "paid", "unknown"] = "unknown"
+    fee_text: str | None = None
+    wheelchair: bool | None = None
+    updated_at: str | None = None  # ISO date
+    props: Mapping[str, Any] = field(default_factory=dict)
+    # a structured schedule built from separate day columns (a geo.hours.Schedule); when
+    # None, the loader parses `opening_hours_raw` with geo.hours.parse_hours
+    schedule: Any = None
+    # a reason to reject the row (closed business, removed facility, ...), or None
+    reject: str | None = None
+    # text used for the content-hash id when the source has no unique key
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    id: str
+    title_ko: str
+    title_en: str
+    description_ko: str
+    description_en: str
+    colour: str  # "#rrggbb", used by map styles and raster tiles
+    icon: str  # a short name of a symbol (toilet, bicycle, ...)
+    fields: tuple[Field, ...]
+    schemas: tuple[SourceSchema, ...]
+    # mapped source row -> normalised fields; pure, no I/O
+    normalise: Callable[[str, Mapped], Normalised]
+    # merge: rows of different sources closer than this with matching names are one feature
+    dedupe_radius_m: float = 50.0
+
+    def schema(self, schema_id: str) -> SourceSchema:
+        for s in self.schemas:
+            if s.id == schema_id:
+                return s
+        raise KeyError(f"layer {self.id!r} has no source schema {schema_id!r}")
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_ko

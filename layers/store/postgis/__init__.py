@@ -1,0 +1,315 @@
+"""The PostGIS store: SQLAlchemy 2 engine over psycopg 3; SQL lives in queries.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from geo.distance import degree_radius, rank_key
+from layers.record import FeatureRecord, Region
+from layers.store.base import (
+    FeatureQuery,
+    Hit,
+    LoadOutcome,
+    NearQuery,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
+from layers.store.postgis import queries as q
+
+KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
+
+
+def engine_url(database_url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// URLs; use psycopg 3."""
+    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
+    if url.drivername in ("postgresql", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _copy_value(value: Any) -> str:
+    """One COPY text-format field."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    s = value if isinstance(value, str) else str(value)
+    return (
+        s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _record(row: Mapping[str, Any]) -> FeatureRecord:
+    return FeatureRecord(
+        layer=row["layer_id"],
+        id=row["id"],
+        name=row["name"],
+        lon=row["lon"],
+        lat=row["lat"],
+        address=row["address"],
+        sido=row["sido"],
+        sigungu=row["sigungu"],
+        phone=row["phone"],
+        opening_hours_raw=row["opening_hours_raw"],
+        opening_hours=row["opening_hours"],
+        fee=row["fee"],
+        fee_text=row["fee_text"],
+        wheelchair=row["wheelchair"],
+        source=row["source"],
+        updated_at=row["updated_at"],
+        props=row["props"] or {},
+    )
+
+
+class PostgisStore(Store):
+    def __init__(self, database_url: str, *, statement_timeout_ms: int | None = None) -> None:
+        connect_args: dict[str, Any] = {"connect_timeout": 5}
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        self.engine: Engine = create_engine(
+            engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
+        )
+
+    # -- health ---------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise StoreUnavailable with a clear message unless the database is ready."""
+        try:
+            with self.engine.connect() as conn:
+                if conn.execute(q.CHECK_POSTGIS).scalar() is None:
+                    raise StoreUnavailable(
+                        "the PostGIS extension is not installed in this database: "
+                        "install postgresql-15-postgis-3 and run `sharemap db upgrade`"
+                    )
+                if not conn.execute(q.CHECK_SCHEMA).scalar():
+                    raise StoreUnavailable(
+                        "the database has no sharemap tables yet: run `sharemap db upgrade`"
+                    )
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- versions -------------------------------------------------------------------------
+
+    def _current(self) -> dict[str, tuple[int, str]]:
+        with self._connect() as conn:
+            rows = conn.execute(q.CURRENT_VERSIONS).all()
+        return {layer: (vid, dv) for layer, vid, dv in rows}
+
+    def _version_id(self, layer_id: str) -> int | None:
+        current = self._current().get(layer_id)
+        return current[0] if current else None
+
+    def version(self, layer_id: str) -> str | None:
+        current = self._current().get(layer_id)
+        return current[1] if current else None
+
+    def versions(self) -> dict[str, str]:
+        return {layer: dv for layer, (_vid, dv) in self._current().items()}
+
+    # -- writing --------------------------------------------------------------------------
+
+    def replace_layer(
+        self,
+        layer_id: str,
+        records: Iterable[FeatureRecord],
+        *,
+        data_version: str,
+        stats: dict[str, Any] | None = None,
+    ) -> LoadOutcome:
+        if self.version(layer_id) == data_version:
+            return LoadOutcome(layer_id, data_version, self.count(layer_id), changed=False)
+        # Stage in its own committed transaction: a crash now leaves only a 'staging' row,
+        # which the next load removes; the current version keeps being served.
+        with self._begin() as conn:
+            conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
+            version_id = conn.execute(
+                q.NEW_STAGING, {"layer_id": layer_id, "data_version": data_version}
+            ).scalar_one()
+        rows = 0
+        try:
+            with self._begin() as conn:
+                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                with cursor.copy(q.COPY_FEATURES) as copy:
+                    for r in records:
+                        copy.write(_copy_line(version_id, r))
+                        rows += 1
+        except BaseException:
+            with self._begin() as conn:
+                conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
+            raise
+        with self._begin() as conn:
+            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            conn.execute(q.DEMOTE_CURRENT, {"layer_id": layer_id})
+            conn.execute(
+                q.PROMOTE,
+                {"version_id": version_id, "row_count": rows, "stats": _json(stats or {})},
+            )
+            conn.execute(q.PRUNE_OLD, {"layer_id": layer_id, "keep": KEEP_PREVIOUS})
+        return LoadOutcome(layer_id, data_version, rows, changed=True)
+
+    def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
+        if self.version("regions") == data_version:
+            return LoadOutcome("regions", data_version, self._count_regions(), changed=False)
+        with self._begin() as conn:
+            conn.execute(q.LOCK_LAYER, {"layer_id": "regions"})
+            conn.execute(q.REGIONS_DELETE)
+            batch = [
+                {"code": r.code, "sido": r.sido, "sigungu": r.sigungu, "wkb": r.wkb} for r in regions
+            ]
+            if batch:
+                conn.execute(q.REGIONS_INSERT, batch)
+            conn.execute(q.REGIONS_VERSION_DELETE)
+            conn.execute(
+                q.REGIONS_VERSION_INSERT, {"data_version": data_version, "row_count": len(batch)}
+            )
+        return LoadOutcome("regions", data_version, len(batch), changed=True)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def regions(self) -> Iterator[Region]:
+        with self._connect() as conn:
+            for code, sido, sigungu, wkb in conn.execute(q.REGIONS_SELECT):
+                yield Region(code=code, sido=sido, sigungu=sigungu, wkb=bytes(wkb))
+
+    def _count_regions(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM region")).scalar_one())
+
+    def count(self, layer_id: str, query: FeatureQuery | None = None) -> int:
+        version_id = self._version_id(layer_id)
+        if version_id is None:
+            return 0
+        query = query or FeatureQuery()
+        where, params = q.where_clause(query.bbox is not None, query.filters)
+        params.update(_bbox_params(query.bbox), version_id=version_id)
+        with self._connect() as conn:
+            return int(conn.execute(text(q.count_features(where)), params).scalar_one())
+
+    def get(self, layer_id: str, feature_id: str) -> FeatureRecord | None:
+        version_id = self._version_id(layer_id)
+        if version_id is None:
+            return None
+        with self._connect() as conn:
+            row = conn.execute(q.GET_FEATURE, {"version_id": version_id, "id": feature_id})
+            found = row.mappings().first()
+        return _record(found) if found else None
+
+    def features(self, layer_id: str, query: FeatureQuery | None = None) -> Iterator[FeatureRecord]:
+        version_id = self._version_id(layer_id)
+        if version_id is None:
+            return
+        query = query or FeatureQuery()
+        where, params = q.where_clause(query.bbox is not None, query.filters)
+        params.update(_bbox_params(query.bbox), version_id=version_id)
+        if query.limit is not None:
+            params["limit"] = query.limit
+        if query.offset:
+            params["offset"] = query.offset
+        sql = text(q.select_features(where, query.limit is not None, bool(query.offset)))
+        with self._connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=2000).execute(sql, params)
+            for row in result.mappings():
+                yield _record(row)
+
+    def nearest(self, query: NearQuery) -> list[Hit]:
+        current = self._current()
+        hits: list[Hit] = []
+        with self._connect() as conn:
+            for layer_id in query.layers:
+                if layer_id in current:
+                    hits.extend(self._nearest_in(conn, current[layer_id][0], query))
+        hits.sort(key=lambda h: rank_key(h.distance_m, h.feature.id))
+        return hits[: query.limit]
+
+    def _nearest_in(self, conn: Any, version_id: int, query: NearQuery) -> list[Hit]:
+        radius_deg = degree_radius(query.lat, query.radius_m)
+        candidates = max(query.limit * 2, 16)
+        while True:
+            rows = conn.execute(
+                q.NEAREST,
+                {
+                    "version_id": version_id,
+                    "lon": query.lon,
+                    "lat": query.lat,
+                    "radius_deg": radius_deg,
+                    "candidates": candidates,
+                },
+            ).mappings().all()
+            inside = sorted(
+                (r for r in rows if r["distance_m"] <= query.radius_m),
+                key=lambda r: rank_key(r["distance_m"], r["id"]),
+            )[: query.limit]
+            exhausted = len(rows) < candidates
+            # Exact once every point that could beat the k-th geodesic distance was fetched.
+            if exhausted or (
+                len(inside) == query.limit
+                and degree_radius(query.lat, inside[-1]["distance_m"]) < rows[-1]["planar_deg"]
+            ):
+                return [Hit(_record(r), float(r["distance_m"])) for r in inside]
+            candidates *= 4
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
+
+    def _begin(self) -> Any:
+        try:
+            return self.engine.begin()
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
+
+
+def _bbox_params(bbox: tuple[float, float, float, float] | None) -> dict[str, float]:
+    if bbox is None:
+        return {}
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
+
+
+def _copy_line(version_id: int, r: FeatureRecord) -> str:
+    fields = (
+        version_id,
+        r.id,
+        r.layer,
+        r.name,
+        r.address,
+        r.sido,
+        r.sigungu,
+        r.phone,
+        r.opening_hours_raw,
+        _json(r.opening_hours),
+        r.fee,
+        r.fee_text,
+        r.wheelchair,
+        r.source,
+        r.updated_at,
+        _json(r.props) or "{}",
+        f"SRID=4326;POINT({r.lon!r} {r.lat!r})",
+    )
+    return "\t".join(_copy_value(v) for v in fields) + "\n"
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+__all__ = ["DBAPIError", "PostgisStore", "StoreError", "engine_url"]

@@ -1,0 +1,75 @@
+"""The PostGIS tables, declared once (SQLAlchemy Core + GeoAlchemy2); migrations create them."""
+
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+# One row per loaded version of a layer; exactly one is `current` per layer.
+layer_version = Table(
+    "layer_version",
+    metadata,
+    Column("version_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("layer_id", Text, nullable=False),
+    Column("data_version", Text, nullable=False),
+    Column("status", Text, nullable=False),  # staging | current | previous
+    Column("row_count", Integer),
+    Column("stats", JSONB),
+    Column("loaded_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+# Every version's rows of every point layer. Queries always filter on version_id, so the
+# GiST index is on (version_id, geom) (btree_gist): a layer-filtered KNN never walks
+# through other layers' or versions' rows.
+feature = Table(
+    "feature",
+    metadata,
+    Column(
+        "version_id",
+        BigInteger,
+        ForeignKey("layer_version.version_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("id", Text, primary_key=True),
+    Column("layer_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("address", Text),
+    Column("sido", Text),
+    Column("sigungu", Text),
+    Column("phone", Text),
+    Column("opening_hours_raw", Text),
+    Column("opening_hours", JSONB),
+    Column("fee", Text, nullable=False),
+    Column("fee_text", Text),
+    Column("wheelchair", Boolean),
+    Column("source", Text, nullable=False),
+    Column("updated_at", Text),
+    Column("props", JSONB, nullable=False),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+)
+
+# The sigungu reference table (point-in-polygon, place search, base map).
+region = Table(
+    "region",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("sido", Text, nullable=False),
+    Column("sigungu", Text, nullable=False),
+    Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False),
+)
+
+READER_ROLE = "sharemap_reader"
