@@ -19,6 +19,7 @@ from etl.normalise import SchemaMatch, match_schema
 from etl.read import read_table
 from etl.regions import RegionIndex
 from etl.validate import BadNumber, locate, parse_number
+from geo.distance import distance_m
 from geo.hours import parse_hours
 from layers import registry
 from layers.record import FeatureRecord, Reject
@@ -231,10 +232,13 @@ def assign_ids(spec: LayerSpec, cands: list[Candidate], report: LayerReport) -> 
         fid = make_id(spec.id, c.file.dataset, key, c.norm.dedupe_key or f"{c.norm.name}|{c.norm.address}")
         if fid in seen:
             other = seen[fid]
-            if _same_content(other, c):
+            # a content-hash id names a place by name and address: the same pair close by is
+            # the same place listed again (often with another reference date)
+            same_place = key is None and _near(other, c, max(spec.dedupe_radius_m, 100.0))
+            if same_place or _same_content(other, c):
                 report.rejects.append(_reject_c(spec, c, "duplicate", f"duplicate of {fid}"))
                 continue
-            # a reused key with different content: disambiguate by content, stably
+            # a reused key (or a name and address shared by two places): disambiguate stably
             fid = f"{fid}~{_content_suffix(c)}"
             if fid in seen:
                 report.rejects.append(_reject_c(spec, c, "duplicate", f"duplicate of {fid}"))
@@ -350,6 +354,10 @@ def _same_content(a: Candidate, b: Candidate) -> bool:
         round(b.lon, 6),
         round(b.lat, 6),
     )
+
+
+def _near(a: Candidate, b: Candidate, radius_m: float) -> bool:
+    return distance_m(a.lon, a.lat, b.lon, b.lat) <= radius_m
 
 
 def _content_suffix(c: Candidate) -> str:

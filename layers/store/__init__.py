@@ -5,6 +5,7 @@ from __future__ import annotations
 from layers.store.base import (
     FeatureQuery,
     Hit,
+    LayerInfo,
     LoadOutcome,
     NearQuery,
     Store,
@@ -15,6 +16,7 @@ from layers.store.base import (
 __all__ = [
     "FeatureQuery",
     "Hit",
+    "LayerInfo",
     "LoadOutcome",
     "NearQuery",
     "Store",

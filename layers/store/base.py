@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,9 @@ class StoreUnavailable(StoreError):
     """The store cannot be reached or is not set up (no server, no PostGIS, no migration)."""
 
 
+Filters = tuple[tuple[str, str], ...]  # (common field or prop name, value as text): equality
+
+
 @dataclass(frozen=True)
 class NearQuery:
     lon: float
@@ -25,14 +28,32 @@ class NearQuery:
     layers: tuple[str, ...]
     limit: int = 10
     radius_m: float = 20000.0
+    filters: Filters = ()
+    # a predicate evaluated in Python (e.g. open now); the store keeps searching until
+    # `limit` features pass it or the radius is exhausted
+    accept: Callable[[FeatureRecord], bool] | None = None
 
 
 @dataclass(frozen=True)
 class FeatureQuery:
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
-    filters: tuple[tuple[str, str], ...] = ()  # (common field or prop name, value) equality
+    filters: Filters = ()
+    # updated_at interval (ISO date strings, inclusive; None = open end)
+    datetime: tuple[str | None, str | None] | None = None
     limit: int | None = None
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    layer: str
+    data_version: str
+    count: int
+    bbox: tuple[float, float, float, float] | None
+    updated_min: str | None
+    updated_max: str | None
+    loaded_at: str  # ISO timestamp of the load
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,10 @@ class Store(ABC):
 
     @abstractmethod
     def regions(self) -> Iterator[Region]: ...
+
+    @abstractmethod
+    def layer_info(self, layer_id: str) -> LayerInfo | None:
+        """Version, count, extent and load statistics of a loaded layer."""
 
     @abstractmethod
     def count(self, layer_id: str, query: FeatureQuery | None = None) -> int: ...

@@ -175,3 +175,41 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
         conn.execute(text("INSERT INTO layer_version (layer_id, data_version, status) VALUES ('x','y','staging')"))
     engine.dispose()
     reader.close()
+
+
+def test_nearest_with_filters_and_predicate(pg: PostgisStore) -> None:
+    records = synthetic("public_toilets", 400, seed=5)
+    pg.replace_layer("public_toilets", records, data_version="v")
+    lon, lat = 127.0, 37.55
+
+    def odd(r: FeatureRecord) -> bool:
+        return int(r.id[-5:]) % 2 == 1
+
+    query = NearQuery(lon, lat, ("public_toilets",), limit=7, filters=(("fee", "free"),), accept=odd)
+    got = [h.feature.id for h in pg.nearest(query)]
+    expected = sorted(
+        ((round(distance_m(lon, lat, r.lon, r.lat), 1), r.id) for r in records if r.fee == "free" and odd(r)),
+        key=lambda t: rank_key(*t),
+    )[:7]
+    assert got == [i for _, i in expected]
+
+
+def test_layer_info_and_datetime_filter(pg: PostgisStore) -> None:
+    records = [
+        FeatureRecord(**{**r.__dict__, "updated_at": f"2024-0{1 + i % 3}-15"})
+        for i, r in enumerate(synthetic("campsites", 30))
+    ]
+    pg.replace_layer("campsites", records, data_version="v9", stats={"rows_read": 31})
+    info = pg.layer_info("campsites")
+    assert info is not None and info.count == 30 and info.data_version == "v9"
+    assert info.bbox == (
+        min(r.lon for r in records),
+        min(r.lat for r in records),
+        max(r.lon for r in records),
+        max(r.lat for r in records),
+    )
+    assert (info.updated_min, info.updated_max) == ("2024-01-15", "2024-03-15")
+    assert info.stats["rows_read"] == 31
+    feb = FeatureQuery(datetime=("2024-02-01", "2024-02-28"))
+    assert pg.count("campsites", feb) == sum(1 for r in records if r.updated_at == "2024-02-15")
+    assert pg.layer_info("bike_stations") is None

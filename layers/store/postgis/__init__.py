@@ -15,6 +15,7 @@ from layers.record import FeatureRecord, Region
 from layers.store.base import (
     FeatureQuery,
     Hit,
+    LayerInfo,
     LoadOutcome,
     NearQuery,
     Store,
@@ -194,7 +195,7 @@ class PostgisStore(Store):
         if version_id is None:
             return 0
         query = query or FeatureQuery()
-        where, params = q.where_clause(query.bbox is not None, query.filters)
+        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
         params.update(_bbox_params(query.bbox), version_id=version_id)
         with self._connect() as conn:
             return int(conn.execute(text(q.count_features(where)), params).scalar_one())
@@ -213,7 +214,7 @@ class PostgisStore(Store):
         if version_id is None:
             return
         query = query or FeatureQuery()
-        where, params = q.where_clause(query.bbox is not None, query.filters)
+        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
         params.update(_bbox_params(query.bbox), version_id=version_id)
         if query.limit is not None:
             params["limit"] = query.limit
@@ -236,31 +237,57 @@ class PostgisStore(Store):
         return hits[: query.limit]
 
     def _nearest_in(self, conn: Any, version_id: int, query: NearQuery) -> list[Hit]:
+        where, params = q.where_clause(False, query.filters)
+        sql = text(q.nearest(where))
         radius_deg = degree_radius(query.lat, query.radius_m)
         candidates = max(query.limit * 2, 16)
         while True:
-            rows = conn.execute(
-                q.NEAREST,
-                {
-                    "version_id": version_id,
-                    "lon": query.lon,
-                    "lat": query.lat,
-                    "radius_deg": radius_deg,
-                    "candidates": candidates,
-                },
-            ).mappings().all()
+            params.update(
+                version_id=version_id,
+                lon=query.lon,
+                lat=query.lat,
+                radius_deg=radius_deg,
+                candidates=candidates,
+            )
+            rows = conn.execute(sql, params).mappings().all()
             inside = sorted(
-                (r for r in rows if r["distance_m"] <= query.radius_m),
-                key=lambda r: rank_key(r["distance_m"], r["id"]),
-            )[: query.limit]
+                (
+                    (float(r["distance_m"]), _record(r))
+                    for r in rows
+                    if r["distance_m"] <= query.radius_m
+                ),
+                key=lambda t: rank_key(t[0], t[1].id),
+            )
+            if query.accept is not None:
+                inside = [t for t in inside if query.accept(t[1])]
+            inside = inside[: query.limit]
             exhausted = len(rows) < candidates
             # Exact once every point that could beat the k-th geodesic distance was fetched.
             if exhausted or (
                 len(inside) == query.limit
-                and degree_radius(query.lat, inside[-1]["distance_m"]) < rows[-1]["planar_deg"]
+                and degree_radius(query.lat, inside[-1][0]) < rows[-1]["planar_deg"]
             ):
-                return [Hit(_record(r), float(r["distance_m"])) for r in inside]
+                return [Hit(rec, d) for d, rec in inside]
             candidates *= 4
+
+    def layer_info(self, layer_id: str) -> LayerInfo | None:
+        with self._connect() as conn:
+            row = conn.execute(q.LAYER_INFO, {"layer_id": layer_id}).mappings().first()
+        if row is None:
+            return None
+        bbox = None
+        if row["min_lon"] is not None:
+            bbox = (row["min_lon"], row["min_lat"], row["max_lon"], row["max_lat"])
+        return LayerInfo(
+            layer=layer_id,
+            data_version=row["data_version"],
+            count=row["row_count"] or 0,
+            bbox=bbox,
+            updated_min=row["updated_min"],
+            updated_max=row["updated_max"],
+            loaded_at=row["loaded_at"].isoformat(),
+            stats=row["stats"] or {},
+        )
 
     # -- plumbing -------------------------------------------------------------------------
 

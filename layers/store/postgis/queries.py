@@ -69,12 +69,27 @@ COMMON_FILTER_COLUMNS = frozenset(
 )
 
 
-def where_clause(bbox: bool, filters: tuple[tuple[str, str], ...]) -> tuple[str, dict[str, object]]:
-    """A WHERE clause (after version_id) and its parameters for a feature query."""
+def where_clause(
+    bbox: bool,
+    filters: tuple[tuple[str, str], ...],
+    datetime: tuple[str | None, str | None] | None = None,
+) -> tuple[str, dict[str, object]]:
+    """A WHERE clause (version_id first) and its parameters for a feature query."""
     parts = ["version_id = :version_id"]
     params: dict[str, object] = {}
     if bbox:
         parts.append(BBOX_CLAUSE)
+    if datetime is not None:
+        start, end = datetime
+        if start is not None:
+            parts.append("updated_at >= :dt_start")
+            params["dt_start"] = start
+        if end is not None:
+            # a date-only value compares as a prefix: '2024-05-01' <= '2024-05-01T..'
+            parts.append("updated_at <= :dt_end")
+            params["dt_end"] = end
+        if start is None and end is None:
+            parts.append("updated_at IS NOT NULL")
     for i, (name, value) in enumerate(filters):
         key = f"f{i}"
         if name in COMMON_FILTER_COLUMNS:
@@ -102,12 +117,27 @@ def count_features(where: str) -> str:
 
 # Candidates by planar KNN inside a degree radius that is sure to hold every point within the
 # geodesic radius; ranked by geodesic distance (geography, spheroid) and id.
-NEAREST = text(
-    f"SELECT {FEATURE_COLUMNS}, "
-    "round(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)::numeric, 1)::float8 "
-    "AS distance_m, "
-    "ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) AS planar_deg "
-    "FROM feature WHERE version_id = :version_id "
-    "AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg) "
-    "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :candidates"
+def nearest(where: str) -> str:
+    """Candidates by planar KNN inside a degree radius that is sure to hold every point within
+    the geodesic radius, with their geodesic distance (geography, spheroid)."""
+    return (
+        f"SELECT {FEATURE_COLUMNS}, "
+        "round(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)::numeric, 1)::float8 "
+        "AS distance_m, "
+        "ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) AS planar_deg "
+        f"FROM feature WHERE {where} "
+        "AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg) "
+        "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :candidates"
+    )
+
+
+LAYER_INFO = text(
+    "SELECT v.data_version, v.row_count, v.stats, v.loaded_at, "
+    "ST_XMin(e) AS min_lon, ST_YMin(e) AS min_lat, ST_XMax(e) AS max_lon, ST_YMax(e) AS max_lat, "
+    "d.updated_min, d.updated_max "
+    "FROM layer_version v, "
+    "LATERAL (SELECT ST_Extent(geom) AS e FROM feature f WHERE f.version_id = v.version_id) x, "
+    "LATERAL (SELECT min(updated_at) AS updated_min, max(updated_at) AS updated_max "
+    "         FROM feature f WHERE f.version_id = v.version_id) d "
+    "WHERE v.layer_id = :layer_id AND v.status = 'current'"
 )
