@@ -1,0 +1,230 @@
+"""Cooling shelters (무더위쉼터): Seoul's heat-wave shelter lists, as a layer spec."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+
+# Columns of the national 행정안전부 무더위쉼터 list (not in the real files yet) that carry
+# the same fields; listed so a national file's header still maps.
+_NATIONAL_AIRCON = (
+    "냉방기보유에어컨",
+    "에어컨보유대수",
+    "냉방기보유대수",
+    "냉방기수",
+    "냉방기보유현황",
+)
+
+SCHEMAS: tuple[SourceSchema, ...] = (
+    # 서울시 무더위쉼터, 2025 (UTF-8 BOM) and 2026 (CP949) exports: WGS84 plus EPSG:5186.
+    SourceSchema(
+        id="seoul_shelters",
+        columns={
+            "year": ("시설년도", "년도", "연도"),
+            "admin_code": ("위치코드",),
+            "facility_type": ("시설구분1", "시설유형 중분류"),
+            "facility_subtype": ("시설구분2", "시설유형 소분류"),
+            "name": ("쉼터명칭", "쉼터명"),
+            "road_address": ("도로명주소", "도로명상세주소"),
+            "lot_address": ("지번주소", "상세주소"),
+            "area_m2": ("시설면적", "면적", "시설면적(㎡)"),
+            "capacity": ("이용가능인원",),
+            "note": ("비고",),
+            "lon": ("경도",),
+            "lat": ("위도",),
+            "tm_x": ("X좌표(EPSG:5186)",),
+            "tm_y": ("Y좌표(EPSG:5186)",),
+            "cooling_equipment": _NATIONAL_AIRCON,
+        },
+        required=("name", "facility_type", "lon", "lat"),
+        coords=Coords(x="lon", y="lat", epsg=4326),
+        # 위치코드 is a 행정동 code shared by many shelters; there is no facility id.
+        key=(),
+        key_unique=False,
+    ),
+    # The older 2024 export: a facility number, an operating season, unlabelled EPSG:5186.
+    SourceSchema(
+        id="seoul_shelters_2024",
+        columns={
+            "facility_id": ("시설번호", "쉼터시설번호"),
+            "year": ("년도", "시설년도", "연도"),
+            "name": ("쉼터명칭", "쉼터명"),
+            "road_address": ("도로명주소",),
+            "lot_address": ("지번주소",),
+            "capacity": ("이용가능인원",),
+            "season_start": ("운영시작일", "운영시작일자"),
+            "season_end": ("운영종료일", "운영종료일자"),
+            "lon": ("경도",),
+            "lat": ("위도",),
+            "tm_x": ("X좌표",),
+            "tm_y": ("Y좌표",),
+            "sigungu_text": ("자치구",),
+            "cooling_equipment": _NATIONAL_AIRCON,
+        },
+        required=("facility_id", "name", "season_start", "lon", "lat"),
+        coords=Coords(x="lon", y="lat", epsg=4326),
+        key=("facility_id",),
+        # 시설번호 1129000255 is used by two different shelters in the 2024 export; the
+        # content hash also keeps ids equal to those of the 2025/2026 files (no key there).
+        key_unique=False,
+    ),
+)
+
+FIELDS: tuple[Field, ...] = (
+    Field("facility_type", "text", "시설구분", "Facility type"),
+    Field("facility_subtype", "text", "시설세부구분", "Facility subtype"),
+    Field("members_only", "bool", "회원 전용(경로당 등)", "Members only"),
+    Field("capacity", "int", "이용가능인원", "Capacity (people)"),
+    Field("area_m2", "float", "시설면적(㎡)", "Floor area (m²)"),
+    Field("cooling_equipment", "int", "냉방기(에어컨) 수", "Air conditioners"),
+    Field("season_start", "date", "운영시작일", "Season start"),
+    Field("season_end", "date", "운영종료일", "Season end"),
+    Field("year", "int", "지정연도", "Designation year"),
+    Field("admin_code", "text", "행정동코드", "Admin-dong code", queryable=False),
+    Field("note", "text", "비고", "Note", queryable=False),
+)
+
+# `시설구분1` of the members-only 경로당 (senior citizens' centres).
+MEMBERS_ONLY_TYPE = "특정계층이용시설"
+
+# The publisher's CP949 export turned the middle dot into "?" (`복지?문화?체육시설`).
+_LOST_DOT = re.compile(r"(?<=[0-9A-Za-z가-힣])\?(?=[0-9A-Za-z가-힣])")
+# A clock time or an hour ("09:00", "09~18시", "9시", "24시간") or a closing day: the note
+# then says something about opening hours.
+_HOURS_HINT = re.compile(r"\d{1,2}:\d{2}|\d\s*시(?!설)|휴관|휴무")
+# The shelter designation was withdrawn or the facility closed (2025 pre-season checks).
+_WITHDRAWN = re.compile(r"(?<!연장쉼터 )지정\s*해제|폐점")
+_SPACES = re.compile(r"\s+")
+_PAREN = re.compile(r"\s*\([^)]*\)\s*$")
+# 운영종료일 `99990831` / `99990830`: "no end date".
+_OPEN_END_YEAR = 9999
+
+
+def restore_middle_dot(text: str | None) -> str | None:
+    """`복지?문화?체육시설` → `복지·문화·체육시설` (only a "?" between two letters)."""
+    return None if text is None else _LOST_DOT.sub("·", text)
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = _SPACES.sub(" ", value).strip()
+    return value or None
+
+
+def _int(value: str | None) -> int | None:
+    value = _text(value)
+    if value is None:
+        return None
+    try:
+        return int(float(value.replace(",", "")))
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    value = _text(value)
+    if value is None:
+        return None
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _yyyymmdd(value: str | None) -> date | None:
+    value = _text(value)
+    if value is None or not re.fullmatch(r"\d{8}", value):
+        return None
+    year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
+    if year == _OPEN_END_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _season(
+    start_text: str | None, end_text: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(season_start, season_end, remark) from YYYYMMDD texts; year 9999 means open-ended."""
+    start, end = _yyyymmdd(start_text), _yyyymmdd(end_text)
+    remark = None
+    if start and end and end < start:
+        remark = f"운영종료일 {end_text} precedes 운영시작일 {start_text}"
+        end = None
+    return (
+        start.isoformat() if start else None,
+        end.isoformat() if end else None,
+        remark,
+    )
+
+
+def dedupe_key(name: str | None, address: str | None) -> str:
+    """Name and address without spaces and without the address's `(동명)` suffix."""
+    name_part = re.sub(r"\s+", "", name or "").lower()
+    address_part = re.sub(r"\s+", "", _PAREN.sub("", address or "")).lower()
+    return f"{name_part}|{address_part}"
+
+
+def normalise(schema_id: str, row: Mapped) -> Normalised:
+    if schema_id not in ("seoul_shelters", "seoul_shelters_2024"):
+        raise KeyError(f"cooling_shelters has no source schema {schema_id!r}")
+    name = restore_middle_dot(_text(row.get("name")))
+    address = _text(row.get("road_address")) or _text(row.get("lot_address"))
+    note = restore_middle_dot(_text(row.get("note")))
+    facility_type = restore_middle_dot(_text(row.get("facility_type")))
+
+    season_start = season_end = None
+    if schema_id == "seoul_shelters_2024":
+        season_start, season_end, remark = _season(row.get("season_start"), row.get("season_end"))
+        if remark:
+            note = f"{note}; {remark}" if note else remark
+
+    props = {
+        "facility_type": facility_type,
+        "facility_subtype": restore_middle_dot(_text(row.get("facility_subtype"))),
+        "members_only": None if facility_type is None else facility_type == MEMBERS_ONLY_TYPE,
+        "capacity": _int(row.get("capacity")),
+        "area_m2": _float(row.get("area_m2")),
+        "cooling_equipment": _int(row.get("cooling_equipment")),
+        "season_start": season_start,
+        "season_end": season_end,
+        "year": _int(row.get("year")),
+        "admin_code": _text(row.get("admin_code")),
+        "note": note,
+    }
+    reject = None
+    if not name:
+        reject = "no name"
+    elif note and _WITHDRAWN.search(note):
+        reject = "shelter designation withdrawn (지정해제/폐점 in note)"
+    return Normalised(
+        name=name,
+        address=address,
+        opening_hours_raw=note if note and _HOURS_HINT.search(note) else None,
+        fee="free",
+        props=props,
+        reject=reject,
+        dedupe_key=dedupe_key(name, address),
+    )
+
+
+SPEC = LayerSpec(
+    id="cooling_shelters",
+    title_ko="무더위쉼터",
+    title_en="Cooling shelters",
+    description_ko="폭염 때 누구나(일부는 회원만) 더위를 피할 수 있는 무더위쉼터 (서울시 지정).",
+    description_en="Heat-wave cooling shelters designated by Seoul; some (경로당) admit members only.",
+    colour="#0ea5e9",
+    icon="snowflake",
+    fields=FIELDS,
+    schemas=SCHEMAS,
+    normalise=normalise,
+    # measured 2026 vs 2025: of 3,490 shelters with a same-named one within 500 m, 3,130 are
+    # within 30 m, 3,228 within 50 m and 3,380 within 100 m (re-geocoded buildings)
+    dedupe_radius_m=100.0,
+)

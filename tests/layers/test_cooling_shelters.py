@@ -1,0 +1,250 @@
+"""The cooling_shelters spec against the real Seoul shelter files."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyproj import Geod, Transformer
+
+from etl.read import read_table
+from layers import registry
+from layers.cooling_shelters import SPEC, restore_middle_dot
+from layers.spec import LayerSpec, Normalised, SourceSchema
+
+SOURCE_DIR = Path(
+    os.environ.get("SHAREMAP_SOURCE_DIR")
+    or Path(__file__).resolve().parents[2].parent / "shared/data/real"
+)
+LAYER = "cooling_shelters"
+
+Row = dict[str, str | None]
+Rows = dict[str, list[tuple[Row, Normalised]]]
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
+    table = read_table(path)
+    return list(table.columns), (row for _, row in table.rows)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _column_for(aliases: tuple[str, ...], columns: list[str]) -> str | None:
+    for alias in aliases:
+        if alias in columns:
+            return alias
+    squashed = {_squash(c): c for c in columns}
+    for alias in aliases:
+        if _squash(alias) in squashed:
+            return squashed[_squash(alias)]
+    return None
+
+
+def matching_schemas(spec: LayerSpec, columns: list[str]) -> list[SourceSchema]:
+    return [s for s in spec.schemas if all(_column_for(s.columns[f], columns) for f in s.required)]
+
+
+def mapped_rows(path: Path, schema: SourceSchema) -> Iterator[Row]:
+    columns, rows = _read_rows(path)
+    where = {f: _column_for(aliases, columns) for f, aliases in schema.columns.items()}
+    for row in rows:
+        yield {f: (row.get(c) if c else None) for f, c in where.items()}
+
+
+def _source_path(name: str) -> Path:
+    path = SOURCE_DIR / name
+    if not path.exists():
+        pytest.skip(f"real source file {path} not present")
+    return path
+
+
+SOURCES = registry.sources_for(LAYER, default_only=False)
+
+
+@pytest.fixture(scope="module")
+def normalised() -> Rows:
+    """Every real row of every shelter file: (mapped row, Normalised)."""
+    out: Rows = {}
+    for source in SOURCES:
+        path = _source_path(source.path)
+        schema = SPEC.schema(source.schema)
+        out[source.file_name] = [
+            (row, SPEC.normalise(schema.id, row)) for row in mapped_rows(path, schema)
+        ]
+    return out
+
+
+# -- schemas ---------------------------------------------------------------------------
+
+
+def test_registry_serves_this_spec() -> None:
+    assert registry.get(LAYER) is SPEC
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
+def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
+    columns, _ = _read_rows(_source_path(source.path))
+    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
+    schema = SPEC.schema(source.schema)
+    unmatched = [f for f, a in schema.columns.items() if _column_for(a, columns) is None]
+    # only the national-file aliases stay unmatched in the Seoul files
+    assert set(unmatched) <= {"cooling_equipment", "lot_address"}
+
+
+def test_fields_cover_exactly_the_props(normalised: Rows) -> None:
+    names = {f.name for f in SPEC.fields}
+    for rows in normalised.values():
+        for _, n in rows:
+            assert set(n.props) == names
+
+
+# -- rows ------------------------------------------------------------------------------
+
+
+def test_row_counts_and_rejects(normalised: Rows) -> None:
+    counts = {name: len(rows) for name, rows in normalised.items()}
+    assert counts == {
+        "seoul_cooling_shelters_2026.csv": 4017,
+        "seoul_cooling_shelters_2025.csv": 3803,
+        "seoul_cooling_shelters_2024_variant.csv": 2009,
+    }
+    rejects = {
+        name: Counter(n.reject for _, n in rows if n.reject) for name, rows in normalised.items()
+    }
+    withdrawn = "shelter designation withdrawn (지정해제/폐점 in note)"
+    assert rejects["seoul_cooling_shelters_2025.csv"] == {withdrawn: 4}
+    assert rejects["seoul_cooling_shelters_2026.csv"] == {withdrawn: 1}
+    assert rejects["seoul_cooling_shelters_2024_variant.csv"] == {}
+
+
+def test_every_row_is_free_and_has_a_dedupe_key(normalised: Rows) -> None:
+    for rows in normalised.values():
+        for _, n in rows:
+            assert n.fee == "free"
+            assert n.dedupe_key and "|" in n.dedupe_key
+
+
+def test_middle_dot_is_restored(normalised: Rows) -> None:
+    subtypes = Counter(
+        n.props["facility_subtype"] for _, n in normalised["seoul_cooling_shelters_2026.csv"]
+    )
+    assert subtypes["복지·문화·체육시설"] == 418
+    assert not any("?" in (s or "") for s in subtypes)
+    assert restore_middle_dot("정자?파고라 등") == "정자·파고라 등"
+    assert restore_middle_dot("?상시 개방") == "?상시 개방"  # a lost bullet, not a dot
+    names = {n.name for _, n in normalised["seoul_cooling_shelters_2026.csv"]}
+    assert "동성1·2차APT경로당" in names
+
+
+def test_members_only_flags_the_senior_centres(normalised: Rows) -> None:
+    flags = Counter(
+        n.props["members_only"] for _, n in normalised["seoul_cooling_shelters_2026.csv"]
+    )
+    assert flags == {True: 2884, False: 4017 - 2884}
+
+
+def test_a_known_shelter(normalised: Rows) -> None:
+    rows = normalised["seoul_cooling_shelters_2026.csv"]
+    (n,) = [n for r, n in rows if n.name == "창일경로당" and r["admin_code"] == "1111067000"]
+    assert n.address == "서울특별시 종로구 종로54길 9-23 (창신동)"
+    assert n.props == {
+        "facility_type": "특정계층이용시설",
+        "facility_subtype": "회원이용시설",
+        "members_only": True,
+        "capacity": 30,
+        "area_m2": 120.0,
+        "cooling_equipment": None,
+        "season_start": None,
+        "season_end": None,
+        "year": 2026,
+        "admin_code": "1111067000",
+        "note": None,
+    }
+    assert n.opening_hours_raw is None
+
+
+def test_numbers_blank_stay_none(normalised: Rows) -> None:
+    rows = normalised["seoul_cooling_shelters_2026.csv"]
+    capacities = [n.props["capacity"] for _, n in rows]
+    assert capacities.count(None) == 946
+    assert all(c is None or isinstance(c, int) for c in capacities)
+    areas = [n.props["area_m2"] for _, n in rows]
+    assert areas.count(None) == 973
+
+
+def test_hours_come_from_notes_that_mention_times(normalised: Rows) -> None:
+    rows = normalised["seoul_cooling_shelters_2026.csv"]
+    raws = Counter(n.opening_hours_raw for _, n in rows)
+    assert raws["(평시) 평일 09~18시 운영"] == 62  # 61 + 1 with a trailing space
+    # notes without a time are not hours
+    assert "특정계층 이용시설(회원만 이용)" not in raws
+    assert "폭염특보 시 연장운영 및 추가운영" not in raws
+    assert raws[None] > 3500
+
+
+def test_2024_season_dates(normalised: Rows) -> None:
+    rows = normalised["seoul_cooling_shelters_2024_variant.csv"]
+    by_id = {row["facility_id"]: n for row, n in rows}
+    first = by_id["11110003"]
+    assert (first.props["season_start"], first.props["season_end"]) == ("2024-05-20", "2024-09-30")
+    # the 9999 sentinel means "no end date"
+    sentinel = [n for row, n in rows if (row["season_end"] or "").startswith("9999")]
+    assert len(sentinel) == 12
+    assert all(n.props["season_end"] is None and n.props["season_start"] for n in sentinel)
+    # no season end precedes its start in this file; the 2023 rows are a stale season
+    stale = [n for row, n in rows if row["season_end"] == "20230930"]
+    assert [n.props["season_start"] for n in stale] == ["2023-05-20"] * 3
+
+
+def test_end_before_start_keeps_the_start() -> None:
+    row: Row = {
+        "facility_id": "1",
+        "name": "테스트쉼터",
+        "road_address": "서울특별시 중구 세종대로 110",
+        "season_start": "20240520",
+        "season_end": "20230930",
+        "year": "2024",
+        "lon": "126.97",
+        "lat": "37.56",
+    }
+    n = SPEC.normalise("seoul_shelters_2024", row)
+    assert n.props["season_start"] == "2024-05-20"
+    assert n.props["season_end"] is None
+    assert "20230930" in n.props["note"]
+
+
+def test_2024_ids_do_not_collide_on_the_content_hash(normalised: Rows) -> None:
+    rows = normalised["seoul_cooling_shelters_2024_variant.csv"]
+    keys = Counter(n.dedupe_key for _, n in rows)
+    # 시설번호 1129000255 is shared by two shelters, their content keys differ
+    shared = [n.dedupe_key for row, n in rows if row["facility_id"] == "1129000255"]
+    assert len(set(shared)) == 2
+    assert max(keys.values()) <= 2
+
+
+# -- coordinates -------------------------------------------------------------------------
+
+_TO_WGS84 = Transformer.from_crs(5186, 4326, always_xy=True)
+_GEOD = Geod(ellps="WGS84")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
+def test_epsg5186_columns_agree_with_wgs84(source: registry.Source) -> None:
+    """Every row's TM pair, projected back, lands within 1 m of its own lon/lat."""
+    schema = SPEC.schema(source.schema)
+    rows = list(mapped_rows(_source_path(source.path), schema))
+    assert rows
+    x, y, lon, lat = ([float(r[f] or "nan") for r in rows] for f in ("tm_x", "tm_y", "lon", "lat"))
+    tlon, tlat = _TO_WGS84.transform(x, y)
+    _, _, distance_m = _GEOD.inv(list(tlon), list(tlat), lon, lat)
+    bad = [d for d in distance_m if not d < 1.0]  # NaN (a blank cell) counts as bad
+    assert not bad, f"{source.file_name}: {len(bad)} rows disagree, worst {max(bad):.2f} m"
