@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import re
 from itertools import product
-from typing import Literal
 
 from geo.hours import from_day_columns
-from layers.public_toilets import tidy_phone
+from layers.clean import (
+    dedupe_key,
+    fee_category,
+    iso_date,
+    parse_fee,
+    parse_int,
+    parse_yes_no,
+    tidy_address,
+    tidy_phone,
+    tidy_text,
+)
 from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
 
 SEOUL_DDAREUNGI = "seoul_ddareungi"
 NATIONAL_BIKE_STD = "national_bike_std"
-
-Fee = Literal["free", "paid", "unknown"]
 
 # How a header reader may join the cells of a merged multi-row header into one name.
 _JOINERS = ("", "_", "/", "-", "|", ".", ":")
@@ -125,45 +132,6 @@ FIELDS: tuple[Field, ...] = (
 _OUT_OF_SERVICE = re.compile(r"운영\s*중단|폐쇄|철거|이용\s*불가")
 
 
-def _text(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    text = " ".join(raw.split())
-    return text or None
-
-
-def _int(raw: str | None) -> int | None:
-    """ "31 " → 31, "1,200" → 1200; None for blanks and non-numbers."""
-    if raw is None:
-        return None
-    text = raw.strip().replace(",", "")
-    try:
-        return int(float(text))
-    except ValueError:
-        return None
-
-
-def _yes_no(raw: str | None) -> bool | None:
-    text = (raw or "").strip().upper()
-    if text in {"Y", "O", "유", "있음"}:
-        return True
-    if text in {"N", "X", "무", "없음"}:
-        return False
-    return None
-
-
-def _iso_date(raw: str | None) -> str | None:
-    m = re.match(r"\s*(\d{4})[-./]?(\d{1,2})[-./]?(\d{1,2})?", raw or "")
-    if m is None:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not (1900 < year < 2100 and 1 <= month <= 12):
-        return None
-    if m.group(3) is None:
-        return f"{year:04d}-{month:02d}"
-    return f"{year:04d}-{month:02d}-{int(m.group(3)):02d}"
-
-
 def _hhmm(raw: str | None) -> str | None:
     m = re.fullmatch(r"\s*(\d{1,2}):?(\d{2})\s*", raw or "")
     if m is None:
@@ -172,10 +140,6 @@ def _hhmm(raw: str | None) -> str | None:
     if hour > 24 or minute > 59:
         return None
     return f"{hour:02d}:{minute:02d}"
-
-
-def _squash(text: str | None) -> str:
-    return re.sub(r"[\W_]+", "", text or "").lower()
 
 
 def _seoul_address(address: str | None, district: str | None) -> str | None:
@@ -191,15 +155,15 @@ def _seoul_address(address: str | None, district: str | None) -> str | None:
 
 
 def _normalise_ddareungi(row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
-    address = _seoul_address(_text(row.get("address")), _text(row.get("district")))
-    lcd, qr = _int(row.get("racks_lcd")), _int(row.get("racks_qr"))
+    name = tidy_text(row.get("name"))
+    address = _seoul_address(tidy_address(row.get("address")), tidy_text(row.get("district")))
+    lcd, qr = parse_int(row.get("racks_lcd")), parse_int(row.get("racks_qr"))
     racks = None if lcd is None and qr is None else (lcd or 0) + (qr or 0)
-    station_no = _text(row.get("station_no"))
+    station_no = tidy_text(row.get("station_no"))
     props = {
         "station_no": station_no,
         "station_type": None,
-        "operation_type": _text(row.get("operation_type")),
+        "operation_type": tidy_text(row.get("operation_type")),
         "bikes": None,
         "racks": racks,
         "racks_lcd": lcd,
@@ -209,36 +173,23 @@ def _normalise_ddareungi(row: Mapped) -> Normalised:
         "repair_stand": None,
         "operator": None,
         "provider": None,
-        "installed": _iso_date(row.get("installed")),
+        "installed": iso_date(row.get("installed")),
     }
     return Normalised(
         name=name,
         address=address,
         fee="paid",
         props=props,
-        dedupe_key=f"{_squash(name)}|{_squash(address)}",
+        dedupe_key=dedupe_key(name, address),
     )
 
 
-def _fee(fee_type: str | None, fee_text: str | None) -> Fee:
-    kind = re.sub(r"\s+", "", fee_type or "")
-    if kind == "무료":
-        return "free"
-    if kind in {"유료", "혼합"}:
-        return "paid"
-    if fee_text is None:
-        return "unknown"
-    if fee_text.strip() in {"무료", "0"}:
-        return "free"
-    return "paid" if "원" in fee_text else "unknown"
-
-
 def _normalise_national(row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
-    address = _text(row.get("road_address")) or _text(row.get("lot_address"))
-    provider = _text(row.get("provider"))
+    name = tidy_text(row.get("name"))
+    address = tidy_address(row.get("road_address"), row.get("lot_address"))
+    provider = tidy_text(row.get("provider"))
     start, end = _hhmm(row.get("open_time")), _hhmm(row.get("close_time"))
-    closed = _text(row.get("closed_days"))
+    closed = tidy_text(row.get("closed_days"))
     hours: str | None = None
     schedule = None
     if start and end:
@@ -249,23 +200,23 @@ def _normalise_national(row: Mapped) -> Normalised:
         hours = f"운영시작 {start}" if start else f"운영종료 {end}"
     if hours and closed:
         hours = f"{hours} (휴무일: {closed})"
-    fee_text = _text(row.get("fee_text"))
-    fee = _fee(row.get("fee_type"), fee_text)
+    fee_text = tidy_text(row.get("fee_text"))
+    fee = fee_category(row.get("fee_type")) or parse_fee(fee_text)[0]
     if fee_text in {"0", "무료"}:
         fee_text = None
     out_of_service = _OUT_OF_SERVICE.search(f"{name or ''} {fee_text or ''}")
     props = {
         "station_no": None,
-        "station_type": _text(row.get("station_type")),
+        "station_type": tidy_text(row.get("station_type")),
         "operation_type": None,
-        "bikes": _int(row.get("bikes")),
-        "racks": _int(row.get("racks")),
+        "bikes": parse_int(row.get("bikes")),
+        "racks": parse_int(row.get("racks")),
         "racks_lcd": None,
         "racks_qr": None,
-        "air_pump": _yes_no(row.get("air_pump")),
-        "air_pump_type": _text(row.get("air_pump_type")),
-        "repair_stand": _yes_no(row.get("repair_stand")),
-        "operator": _text(row.get("operator")),
+        "air_pump": parse_yes_no(row.get("air_pump")),
+        "air_pump_type": tidy_text(row.get("air_pump_type")),
+        "repair_stand": parse_yes_no(row.get("repair_stand")),
+        "operator": tidy_text(row.get("operator")),
         "provider": provider,
         "installed": None,
     }
@@ -276,13 +227,13 @@ def _normalise_national(row: Mapped) -> Normalised:
         opening_hours_raw=hours,
         fee=fee,
         fee_text=fee_text,
-        updated_at=_iso_date(row.get("updated_at")),
+        updated_at=iso_date(row.get("updated_at")),
         props=props,
         schedule=schedule,
         reject=(
             f"out of service ({out_of_service.group(0)})" if out_of_service is not None else None
         ),
-        dedupe_key=f"{_squash(name)}|{_squash(address)}|{_squash(provider)}",
+        dedupe_key=dedupe_key(name, address, provider),
     )
 
 

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
+from layers.clean import (
+    NO_DATA,
+    dedupe_key,
+    iso_date,
+    parse_fee,
+    parse_int,
+    tidy_address,
+    tidy_phone,
+    tidy_text,
+)
 from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
 
 # The KCISA table's facility counts: canonical field -> (column, label_ko, label_en).
@@ -109,135 +119,16 @@ STATUS: dict[str, tuple[str, str | None]] = {
     "04": ("closed", "licence cancelled (취소/말소/만료/정지/중지)"),
 }
 
-FeeKind = Literal["free", "paid", "unknown"]
-
-_SPACES = re.compile(r"\s+")
-_NO_DATA = frozenset({"자료없음", "없음", "해당없음", "X", "x", "-", "미정", "NULL", "0"})
-
-
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", value).strip()
-    return value or None
-
-
-def _int(value: str | None) -> int | None:
-    value = _text(value)
-    if value is None:
-        return None
-    try:
-        return int(float(value.replace(",", "")))
-    except ValueError:
-        return None
-
-
-# -- phone -----------------------------------------------------------------------------
-
-# A phone number: digit groups joined by spaces, dashes or ")" (`02)3425-5864`); a second
-# number after `,` `/` `~` `.` or a line break is dropped.
-_PHONE = re.compile(r"\d[\d \-)]*\d")
-
-
-def _format_phone_digits(digits: str) -> str | None:
-    """Korean grouping of a bare digit string, or None when it fits no numbering rule."""
-    if len(digits) == 12 and digits.startswith("00"):
-        # LOCALDATA pads each of three groups to four digits: 0055 0246 0077
-        area, exchange, line = digits[:4], digits[4:8], digits[8:]
-        area, exchange = "0" + area.lstrip("0"), exchange.lstrip("0")
-        return f"{area}-{exchange}-{line}" if len(area) >= 2 and exchange else None
-    if digits.startswith("02") and len(digits) in (9, 10):
-        rest = digits[2:]
-        return f"02-{rest[:-4]}-{rest[-4:]}"
-    if digits.startswith("050") and len(digits) == 12:
-        return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
-    if digits.startswith("0") and len(digits) in (10, 11):
-        rest = digits[3:]
-        return f"{digits[:3]}-{rest[:-4]}-{rest[-4:]}"
-    if digits[:2] in ("15", "16", "18") and len(digits) == 8:
-        return f"{digits[:4]}-{digits[4:]}"
-    if len(digits) in (7, 8) and not digits.startswith("0"):
-        return f"{digits[:-4]}-{digits[-4:]}"
-    return None
-
-
-def clean_phone(value: str | None) -> str | None:
-    """The first phone number of a cell as digits and dashes; placeholders become None."""
-    if value is None:
-        return None
-    value = value.replace("%29", ")").replace("%28", "(")
-    match = _PHONE.search(value)
-    if match is None:
-        return None
-    groups = re.findall(r"\d+", match.group())
-    if len(groups) > 1 and len(groups[0]) == 4 and groups[0].startswith("00"):
-        groups[0] = "0" + groups[0].lstrip("0")  # LOCALDATA's zero-padded area code `0002`
-    digits = "".join(groups)
-    # 000-0000-0000, 041-000-0000, 031-833-0000: no subscriber number
-    if set(digits) == {"0"} or digits.endswith("0000") or len(digits) < 3:
-        return None
-    formatted = _format_phone_digits(digits)
-    if formatted is None and len(groups) == 1 and len(digits) > 8:
-        return None  # a run of digits that fits no numbering rule (`033005603470`)
-    return formatted or "-".join(groups)
-
-
-# -- fee, lists, dates -------------------------------------------------------------------
-
-# An amount of money: `30000`, `40,000`, `1일 40,000원`, `3.5~5만원`, `12만원`.
-_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(만\s*원|만|천\s*원|원)?")
-
-
-def _has_positive_amount(text: str) -> bool:
-    for number, unit in _AMOUNT.findall(text):
-        value = float(number.replace(",", "") or 0)
-        if value > 0 and (unit or value >= 1000):
-            return True
-    return False
-
-
-# Words of a fee text that says something about the fee even without an amount; other
-# texts without digits (an office's or a person's name) are not kept as fee_text.
-_FEE_WORDS = re.compile(r"\d|무료|유료|요금|문의|확인|유동|차등|별도")
-
-
-def parse_fee(text: str | None) -> tuple[FeeKind, str | None]:
-    """(fee, fee_text) from a free-text 이용요금: paid when it names a positive amount."""
-    text = _text(text)
-    if text is None or text in _NO_DATA:
-        return "unknown", None
-    if _has_positive_amount(text):
-        return "paid", text
-    if "무료" in text:
-        return "free", text
-    return "unknown", text if _FEE_WORDS.search(text) else None
-
 
 def split_list(*values: str | None) -> list[str]:
     """`전기시설+하수도시설`, `화장실, 샤워실` → items, in order, without duplicates."""
     items: list[str] = []
     for value in values:
         for item in re.split(r"[+,]", value or ""):
-            item = _text(item)
-            if item and item not in _NO_DATA and item not in items:
+            item = tidy_text(item, none_for=NO_DATA)
+            if item and item not in items:
                 items.append(item)
     return items
-
-
-def _iso_date(value: str | None) -> str | None:
-    """`2022-07-14 02:40:00.0`, `2020-01-28`, `20200128` → `YYYY-MM-DD`."""
-    value = _text(value)
-    if value is None:
-        return None
-    match = re.match(r"(\d{4})-?(\d{2})-?(\d{2})", value)
-    return f"{match[1]}-{match[2]}-{match[3]}" if match else None
-
-
-def dedupe_key(name: str | None, address: str | None) -> str:
-    def squash(text: str | None) -> str:
-        return re.sub(r"\s+", "", text or "").lower()
-
-    return f"{squash(name)}|{squash(address)}"
 
 
 # -- normalise ---------------------------------------------------------------------------
@@ -245,8 +136,8 @@ def dedupe_key(name: str | None, address: str | None) -> str:
 
 def _status(row: Mapped) -> tuple[str, str | None, str | None]:
     """(business_status, status_text, reject reason)."""
-    code = _text(row.get("status_code"))
-    text = _text(row.get("detail_status_text")) or _text(row.get("status_text"))
+    code = tidy_text(row.get("status_code"))
+    text = tidy_text(row.get("detail_status_text")) or tidy_text(row.get("status_text"))
     if code is None:
         return "unknown", text, None
     status, reject = STATUS.get(code, ("unknown", None))
@@ -256,44 +147,43 @@ def _status(row: Mapped) -> tuple[str, str | None, str | None]:
 def normalise(schema_id: str, row: Mapped) -> Normalised:
     if schema_id not in ("national_campsites_std", "localdata_campgrounds", "kcisa_campsites"):
         raise KeyError(f"campsites has no source schema {schema_id!r}")
-    name = _text(row.get("name"))
-    address = (
-        _text(row.get("road_address")) or _text(row.get("lot_address")) or _text(row.get("address"))
+    name = tidy_text(row.get("name"))
+    address = tidy_address(row.get("road_address"), row.get("lot_address")) or tidy_address(
+        row.get("address")
     )
     business_status, status_text, reject = _status(row)
 
     props: dict[str, Any] = {f.name: None for f in FIELDS}
     if schema_id == "localdata_campgrounds":
-        kind = _text(row.get("business_kind"))  # 일반야영장업
+        kind = tidy_text(row.get("business_kind"))  # 일반야영장업
         props["campsite_type"] = [kind.removesuffix("업")] if kind else []
     else:
         props["campsite_type"] = split_list(row.get("campsite_type"))
     props["facilities"] = split_list(row.get("amenities"), row.get("other_facilities"))
-    props["sites"] = _int(row.get("sites"))
+    props["sites"] = parse_int(row.get("sites"))
     if schema_id == "kcisa_campsites":
         for field in _KCISA_COUNTS:
-            props[field] = _int(row.get(field))
+            props[field] = parse_int(row.get(field))
         pitches = sum(props[f] or 0 for f in _SITE_COUNTS)
         props["sites"] = pitches or None
     props["business_status"] = business_status
     props["status_text"] = status_text
-    props["operator"] = _text(row.get("operator"))
+    props["operator"] = tidy_text(row.get("operator"))
 
-    hours = _text(row.get("hours"))
     fee, fee_text = parse_fee(row.get("fee"))
     if reject is None and not name:
         reject = "no name"
     return Normalised(
         name=name,
         address=address,
-        phone=clean_phone(row.get("phone")),
-        opening_hours_raw=None if hours is None or hours in _NO_DATA else hours,
+        phone=tidy_phone(row.get("phone")),
+        opening_hours_raw=tidy_text(row.get("hours"), none_for=NO_DATA),
         fee=fee,
         fee_text=fee_text,
-        updated_at=_iso_date(row.get("updated_at")),
+        updated_at=iso_date(row.get("updated_at")),
         props=props,
         reject=reject,
-        dedupe_key=dedupe_key(name, address),
+        dedupe_key=dedupe_key(name, address, keep_punctuation=True),
     )
 
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from layers.clean import (
+    dedupe_key,
+    iso_date,
+    parse_float,
+    parse_int,
+    restore_middle_dot,
+    tidy_address,
+    tidy_text,
+)
 from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
 
 # Columns of the national 행정안전부 무더위쉼터 list (not in the real files yet) that carry
@@ -89,94 +97,34 @@ FIELDS: tuple[Field, ...] = (
 # `시설구분1` of the members-only 경로당 (senior citizens' centres).
 MEMBERS_ONLY_TYPE = "특정계층이용시설"
 
-# The publisher's CP949 export turned the middle dot into "?" (`복지?문화?체육시설`).
-_LOST_DOT = re.compile(r"(?<=[0-9A-Za-z가-힣])\?(?=[0-9A-Za-z가-힣])")
 # A clock time or an hour ("09:00", "09~18시", "9시", "24시간") or a closing day: the note
 # then says something about opening hours.
 _HOURS_HINT = re.compile(r"\d{1,2}:\d{2}|\d\s*시(?!설)|휴관|휴무")
 # The shelter designation was withdrawn or the facility closed (2025 pre-season checks).
 _WITHDRAWN = re.compile(r"(?<!연장쉼터 )지정\s*해제|폐점")
-_SPACES = re.compile(r"\s+")
-_PAREN = re.compile(r"\s*\([^)]*\)\s*$")
-# 운영종료일 `99990831` / `99990830`: "no end date".
-_OPEN_END_YEAR = 9999
-
-
-def restore_middle_dot(text: str | None) -> str | None:
-    """`복지?문화?체육시설` → `복지·문화·체육시설` (only a "?" between two letters)."""
-    return None if text is None else _LOST_DOT.sub("·", text)
-
-
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", value).strip()
-    return value or None
-
-
-def _int(value: str | None) -> int | None:
-    value = _text(value)
-    if value is None:
-        return None
-    try:
-        return int(float(value.replace(",", "")))
-    except ValueError:
-        return None
-
-
-def _float(value: str | None) -> float | None:
-    value = _text(value)
-    if value is None:
-        return None
-    try:
-        return float(value.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _yyyymmdd(value: str | None) -> date | None:
-    value = _text(value)
-    if value is None or not re.fullmatch(r"\d{8}", value):
-        return None
-    year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
-    if year == _OPEN_END_YEAR:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+# An address's trailing `(동명)`, left out of the dedupe key.
+_DONG_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 
 
 def _season(
     start_text: str | None, end_text: str | None
 ) -> tuple[str | None, str | None, str | None]:
     """(season_start, season_end, remark) from YYYYMMDD texts; year 9999 means open-ended."""
-    start, end = _yyyymmdd(start_text), _yyyymmdd(end_text)
+    start, end = iso_date(start_text), iso_date(end_text)  # `99990831` → None
     remark = None
     if start and end and end < start:
         remark = f"운영종료일 {end_text} precedes 운영시작일 {start_text}"
         end = None
-    return (
-        start.isoformat() if start else None,
-        end.isoformat() if end else None,
-        remark,
-    )
-
-
-def dedupe_key(name: str | None, address: str | None) -> str:
-    """Name and address without spaces and without the address's `(동명)` suffix."""
-    name_part = re.sub(r"\s+", "", name or "").lower()
-    address_part = re.sub(r"\s+", "", _PAREN.sub("", address or "")).lower()
-    return f"{name_part}|{address_part}"
+    return start, end, remark
 
 
 def normalise(schema_id: str, row: Mapped) -> Normalised:
     if schema_id not in ("seoul_shelters", "seoul_shelters_2024"):
         raise KeyError(f"cooling_shelters has no source schema {schema_id!r}")
-    name = restore_middle_dot(_text(row.get("name")))
-    address = _text(row.get("road_address")) or _text(row.get("lot_address"))
-    note = restore_middle_dot(_text(row.get("note")))
-    facility_type = restore_middle_dot(_text(row.get("facility_type")))
+    name = restore_middle_dot(tidy_text(row.get("name")))
+    address = tidy_address(row.get("road_address"), row.get("lot_address"))
+    note = restore_middle_dot(tidy_text(row.get("note")))
+    facility_type = restore_middle_dot(tidy_text(row.get("facility_type")))
 
     season_start = season_end = None
     if schema_id == "seoul_shelters_2024":
@@ -186,15 +134,15 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
     props = {
         "facility_type": facility_type,
-        "facility_subtype": restore_middle_dot(_text(row.get("facility_subtype"))),
+        "facility_subtype": restore_middle_dot(tidy_text(row.get("facility_subtype"))),
         "members_only": None if facility_type is None else facility_type == MEMBERS_ONLY_TYPE,
-        "capacity": _int(row.get("capacity")),
-        "area_m2": _float(row.get("area_m2")),
-        "cooling_equipment": _int(row.get("cooling_equipment")),
+        "capacity": parse_int(row.get("capacity")),
+        "area_m2": parse_float(row.get("area_m2")),
+        "cooling_equipment": parse_int(row.get("cooling_equipment")),
         "season_start": season_start,
         "season_end": season_end,
-        "year": _int(row.get("year")),
-        "admin_code": _text(row.get("admin_code")),
+        "year": parse_int(row.get("year")),
+        "admin_code": tidy_text(row.get("admin_code")),
         "note": note,
     }
     reject = None
@@ -209,7 +157,7 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
         fee="free",
         props=props,
         reject=reject,
-        dedupe_key=dedupe_key(name, address),
+        dedupe_key=dedupe_key(name, _DONG_SUFFIX.sub("", address or ""), keep_punctuation=True),
     )
 
 

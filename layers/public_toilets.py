@@ -18,9 +18,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Literal
-from urllib.parse import unquote
 
 from geo.hours import parse_hours
+from layers.clean import (
+    dedupe_key,
+    iso_date,
+    iso_month,
+    parse_int,
+    parse_yes_no,
+    tidy_address,
+    tidy_phone,
+    tidy_text,
+)
 from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
 
 SEOUL_OA22586 = "seoul_oa22586"
@@ -164,11 +173,6 @@ FIELDS: tuple[Field, ...] = (
     Field("installed", "date", "설치연월", "Installed", queryable=False),
 )
 
-_SIDO = r"(서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충청|충북|충남|전라|전북|전남|경상|경북|경남|제주)"
-# a lot address: starts with a 시/도 or has "…동/리/로/길 <number>" (not "대합실 B1", "주유소 내부")
-_LOOKS_LIKE_ADDRESS = re.compile(rf"^{_SIDO}|[가-힣\d](동|리|로|길)\s*(산\s*)?\d")
-_ADDRESS_PLACEHOLDERS = frozenset({"없음", "-", "생성필요", "해당없음", "미상", "0"})
-
 _HOURS_SEP = r"\s*[~\-∼～]\s*"
 _OPEN_24H = re.compile(
     r"(?<![\d~\-∼～])24\s*시간"  # 24시간, 24시간 개방 (not 05~24시간)
@@ -210,146 +214,15 @@ def means_open_24h(hours: str | None) -> bool | None:
     return _OPEN_24H.search(hours.strip()) is not None
 
 
-def tidy_phone(raw: str | None) -> str | None:
-    """The first phone number in a cell, as digits and dashes; None for placeholders.
-
-    Repairs URL-encoding debris (`02%293425-5864`), `02) 450-9316`, doubled or missing
-    dashes (`02--2147-2452`, `022686-3200`), a repeated area code and extensions.
-    """
-    if raw is None:
-        return None
-    text = unquote(raw) if "%" in raw else raw
-    text = re.sub(r"(^|\))\s*\+", r"\1", text)
-    for run in re.findall(r"\d[\d\-).\s]*\d", text):
-        parts = [p for p in re.split(r"[\-).\s]+", run) if p]
-        digits = "".join(parts)
-        if len(digits) < 7:
-            continue
-        if len(parts) == 4 and parts[0] == parts[1]:
-            parts = parts[1:]
-        if len(parts) == 1:
-            parts = _split_digits(digits)
-        elif len(parts) == 2 and parts[0].startswith("0"):
-            area = 2 if parts[0].startswith("02") else 3
-            if len(parts[0]) > area:
-                parts = [parts[0][:area], parts[0][area:], parts[1]]
-        if parts[0].startswith("0") and set("".join(parts[1:])) <= {"0"}:
-            return None  # 000-000-0000, 041-000-0000
-        return "-".join(parts)
-    return None
-
-
-def _split_digits(digits: str) -> list[str]:
-    if digits.startswith("02") and 9 <= len(digits) <= 10:
-        return [digits[:2], digits[2:-4], digits[-4:]]
-    if digits.startswith("0") and 10 <= len(digits) <= 11:
-        return [digits[:3], digits[3:-4], digits[-4:]]
-    if len(digits) == 8 and digits.startswith("1"):
-        return [digits[:4], digits[4:]]
-    return [digits]
-
-
-def _text(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    text = " ".join(raw.split())
-    return text or None
-
-
-def _address_text(raw: str | None) -> str | None:
-    text = _text(raw)
-    if text is None:
-        return None
-    text = text.replace("서을특별시", "서울특별시")
-    if text in _ADDRESS_PLACEHOLDERS or not re.search(r"[가-힣A-Za-z0-9]", text):
-        return None
-    return text
-
-
-def _region_prefix(address: str | None) -> list[str]:
-    """The leading 시/도 and 시/군/구 words of an address (`인천광역시 서구 오류동 1` → 2 words)."""
-    words = (address or "").split()
-    if not words or not re.match(_SIDO, words[0]):
-        return []
-    prefix = [words[0]]
-    for word in words[1:3]:
-        if not re.fullmatch(r"[가-힣]+(시|군|구)", word):
-            break
-        prefix.append(word)
-    return prefix
-
-
-def tidy_address(road: str | None, lot: str | None) -> str | None:
-    """The road address, else the lot address when it reads like one (not `대합실 B1`).
-
-    A road address without its 시/도 (`오류동 1545-4`, `영등포구 당산로 123`) is completed
-    from the same row's lot address when that one has it.
-    """
-    road_text = _address_text(road)
-    lot_text = _address_text(lot)
-    if lot_text is not None and not _LOOKS_LIKE_ADDRESS.search(lot_text):
-        lot_text = None
-    if road_text is None:
-        return lot_text
-    if not re.match(_SIDO, road_text):
-        prefix = _region_prefix(lot_text)
-        first = road_text.split()[0]
-        if first in prefix:
-            prefix = prefix[: prefix.index(first)]
-        if prefix:
-            return " ".join([*prefix, road_text])
-    return road_text
-
-
-def _int(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    text = raw.strip().replace(",", "")
-    try:
-        return int(float(text))
-    except ValueError:
-        return None
-
-
-def _yes_no(raw: str | None) -> bool | None:
-    if raw is None:
-        return None
-    text = raw.strip().upper()
-    if text in {"Y", "YES", "O", "유", "있음", "설치"}:
-        return True
-    if text in {"N", "NO", "X", "무", "없음", "미설치"}:
-        return False
-    return None
-
-
-def _year_month(raw: str | None) -> str | None:
-    # "1905-06" is a year typed as a number into an Excel date cell; "0000-12" is junk
-    m = re.match(r"\s*(\d{4})[-./]?(\d{1,2})", raw or "")
-    if m is None:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not (1910 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return f"{year:04d}-{month:02d}"
-
-
-def _iso_date(raw: str | None) -> str | None:
-    m = re.match(r"\s*(\d{4})[-./]?(\d{2})[-./]?(\d{2})", raw or "")
-    if m is not None:
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    return _year_month(raw)
-
-
-def _squash(text: str | None) -> str:
-    return re.sub(r"[\W_]+", "", text or "").lower()
-
-
-def _dedupe_key(name: str | None, address: str | None) -> str:
-    return f"{_squash(name)}|{_squash(address)}"
+def toilet_phone(raw: str | None) -> str | None:
+    """A toilet's phone number as published: its own grouping, numbers ending in 0000 kept,
+    at least 7 digits (clean.tidy_phone's defaults would change 69 phones of the real files,
+    `22129717` → `2212-9717`, `02-6370-0000` → None)."""
+    return tidy_phone(raw, regroup=False, min_digits=7, drop_0000_lines=False)
 
 
 def _hours_text(raw: str | None) -> str | None:
-    text = _text(raw)
+    text = tidy_text(raw)
     if text is None or not re.search(r"[가-힣A-Za-z0-9]", text):
         return None  # ":~:", "-"
     # `?` stands for a `~` lost in a CP949 export ("09:00?18:00")
@@ -410,7 +283,7 @@ def _mentioned(pattern: re.Pattern[str], texts: Iterable[str | None]) -> bool | 
 
 
 def _place_type(raw: str | None) -> str | None:
-    text = _text(raw)
+    text = tidy_text(raw)
     # stall counts and hours were typed into the column in a few rows
     if text is None or re.search(r"\d|:", text):
         return None
@@ -418,10 +291,10 @@ def _place_type(raw: str | None) -> str | None:
 
 
 def _normalise_oa22586(row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
+    name = tidy_text(row.get("name"))
     address = tidy_address(row.get("road_address"), row.get("lot_address"))
     hours = _hours_text(row.get("hours"))
-    raw_type = _text(row.get("toilet_type"))
+    raw_type = tidy_text(row.get("toilet_type"))
     amenities = [row.get("disabled_status"), row.get("amenities"), row.get("toilet_status")]
     cctv = any("CCTV" in (text or "").upper() for text in amenities) or None
     props = {
@@ -440,50 +313,50 @@ def _normalise_oa22586(row: Mapped) -> Normalised:
     return Normalised(
         name=name,
         address=address,
-        phone=tidy_phone(row.get("phone")),
+        phone=toilet_phone(row.get("phone")),
         opening_hours_raw=hours,
         fee=_fee(raw_type),
         wheelchair=_oa_wheelchair(row.get("disabled_status")),
         props=props,
         reject=_reject(name, [hours]),
-        dedupe_key=_dedupe_key(name, address),
+        dedupe_key=dedupe_key(name, address),
     )
 
 
 def _normalise_localdata(row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
+    name = tidy_text(row.get("name"))
     address = tidy_address(row.get("road_address"), row.get("lot_address"))
     category = _hours_text(row.get("hours"))  # 상시 / 정시 / 불규칙 / 미개방 in current files
     detail = _hours_text(row.get("hours_detail"))
     hours = detail or category
-    raw_type = _text(row.get("toilet_type"))
-    counts = [_int(row.get(f)) for f in _DISABLED_STALL_FIELDS]
+    raw_type = tidy_text(row.get("toilet_type"))
+    counts = [parse_int(row.get(f)) for f in _DISABLED_STALL_FIELDS]
     known = [c for c in counts if c is not None]
     disabled_stalls = sum(known) if known else None
     props = {
         "toilet_type": toilet_type(raw_type),
         "open_24h": means_open_24h(hours),
         "disabled_stalls": disabled_stalls,
-        "unisex": _yes_no(row.get("unisex")),
-        "emergency_bell": _yes_no(row.get("emergency_bell")),
-        "cctv": _yes_no(row.get("cctv")),
-        "diaper_table": _yes_no(row.get("diaper_table")),
+        "unisex": parse_yes_no(row.get("unisex")),
+        "emergency_bell": parse_yes_no(row.get("emergency_bell")),
+        "cctv": parse_yes_no(row.get("cctv")),
+        "diaper_table": parse_yes_no(row.get("diaper_table")),
         "place_type": _place_type(row.get("place_type")),
-        "owner": _text(row.get("owner")),
-        "managing_agency": _text(row.get("managing_agency")),
-        "installed": _year_month(row.get("installed")),
+        "owner": tidy_text(row.get("owner")),
+        "managing_agency": tidy_text(row.get("managing_agency")),
+        "installed": iso_month(row.get("installed")),
     }
     return Normalised(
         name=name,
         address=address,
-        phone=tidy_phone(row.get("phone")),
+        phone=toilet_phone(row.get("phone")),
         opening_hours_raw=hours,
         fee=_fee(raw_type),
         wheelchair=None if disabled_stalls is None else disabled_stalls > 0,
-        updated_at=_iso_date(row.get("updated_at")),
+        updated_at=iso_date(row.get("updated_at")),
         props=props,
         reject=_reject(name, [category, detail]),
-        dedupe_key=_dedupe_key(name, address),
+        dedupe_key=dedupe_key(name, address),
     )
 
 

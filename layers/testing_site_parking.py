@@ -11,6 +11,18 @@ import re
 from typing import Any, Literal
 
 from geo.hours import Schedule, from_day_columns, from_day_texts
+from layers.clean import (
+    NO_DATA,
+    Fee,
+    dedupe_key,
+    fee_category,
+    iso_date,
+    parse_int,
+    parse_yes_no,
+    tidy_address,
+    tidy_phone,
+    tidy_text,
+)
 from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
 
 PARKING = "parking"
@@ -164,88 +176,12 @@ FIELDS: tuple[Field, ...] = (
     Field("sampling", "bool", "검체채취 가능", "Takes samples", queryable=False),
 )
 
-FeeKind = Literal["free", "paid", "unknown"]
 DayType = Literal["weekday", "saturday", "holiday"]
 DAY_TYPES: tuple[DayType, ...] = ("weekday", "saturday", "holiday")
 _DAY_WORDS: dict[DayType, str] = {"weekday": "평일", "saturday": "토요일", "holiday": "공휴일"}
 _DAY_SHORT: dict[DayType, str] = {"weekday": "평일", "saturday": "토", "holiday": "공휴일"}
 # A closed day type as geo.hours' closed-days text; the 공휴일 columns cover Sundays too.
 _CLOSED_WORDS: dict[DayType, str] = {"weekday": "평일", "saturday": "토", "holiday": "일+공휴일"}
-
-_SPACES = re.compile(r"\s+")
-_NOTHING = frozenset({"없음", "해당없음", "0", "-", "무"})
-
-
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = _SPACES.sub(" ", value).strip()
-    return value or None
-
-
-def _int(value: str | None) -> int | None:
-    """A whole number: `40,000` → 40000, `00` → 0; blanks and fractions (`0.25`) → None."""
-    value = _text(value)
-    if value is None:
-        return None
-    value = value.replace(",", "")
-    if re.fullmatch(r"\d+(\.0+)?", value):
-        return int(float(value))
-    return None
-
-
-# -- phone -----------------------------------------------------------------------------
-
-_PHONE = re.compile(r"\d[\d \-)]*\d")
-
-
-def _format_phone_digits(digits: str) -> str | None:
-    if digits.startswith("02") and len(digits) in (9, 10):
-        rest = digits[2:]
-        return f"02-{rest[:-4]}-{rest[-4:]}"
-    if digits.startswith("050") and len(digits) == 12:
-        return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
-    if digits.startswith("0") and len(digits) in (10, 11):
-        rest = digits[3:]
-        return f"{digits[:3]}-{rest[:-4]}-{rest[-4:]}"
-    if digits[:2] in ("15", "16", "18") and len(digits) == 8:
-        return f"{digits[:4]}-{digits[4:]}"
-    if len(digits) in (7, 8) and not digits.startswith("0"):
-        return f"{digits[:-4]}-{digits[-4:]}"
-    return None
-
-
-def clean_phone(value: str | None) -> str | None:
-    """The first phone number of a cell (`02-901-7706\\n02-901-7704`, `044-301-2841~5`)
-    as digits and dashes; placeholders (`000-000-0000`) become None."""
-    if value is None:
-        return None
-    value = value.replace("%29", ")").replace("%28", "(")
-    match = _PHONE.search(value)
-    if match is None:
-        return None
-    groups = re.findall(r"\d+", match.group())
-    digits = "".join(groups)
-    if set(digits) == {"0"} or digits.endswith("0000") or len(digits) < 3:
-        return None
-    formatted = _format_phone_digits(digits)
-    if formatted is None and len(groups) == 1 and len(digits) > 8:
-        return None
-    return formatted or "-".join(groups)
-
-
-# -- dates -----------------------------------------------------------------------------
-
-
-def _iso_date(value: str | None) -> str | None:
-    """`2023-04-17`, `2022년 02월 16일 07시` → `YYYY-MM-DD`."""
-    value = _text(value)
-    if value is None:
-        return None
-    match = re.match(r"(\d{4})\s*(?:-|년)\s*(\d{1,2})\s*(?:-|월)\s*(\d{1,2})", value)
-    if match is None:
-        return None
-    return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
 
 
 # -- parking hours ---------------------------------------------------------------------
@@ -257,7 +193,7 @@ def closed_day_types(operating_days: str | None) -> frozenset[DayType]:
     `평일+토요일` → {holiday}; `평일+토요일+공휴일미운영(00:00으로시간표시)` → {holiday};
     blank or no day type named → nothing known, nothing closed.
     """
-    text = _text(operating_days)
+    text = tidy_text(operating_days)
     if text is None:
         return frozenset()
     named: set[DayType] = set()
@@ -273,7 +209,7 @@ def closed_day_types(operating_days: str | None) -> frozenset[DayType]:
 
 
 def _day_span(start: str | None, end: str | None) -> tuple[str, str] | None:
-    start, end = _text(start), _text(end)
+    start, end = tidy_text(start), tidy_text(end)
     return (start, end) if start and end else None
 
 
@@ -315,7 +251,7 @@ def _amount(props: dict[str, Any], row: Mapped, field: str) -> str | None:
     """An amount for fee_text: the parsed number, or a tiered text as published (`200+400`)."""
     if props[field]:
         return _won(props[field])
-    raw = _text(row.get(field))
+    raw = tidy_text(row.get(field))
     if raw is not None and props[field] is None and re.search(r"[1-9]", raw):
         return f"{raw}원"
     return None
@@ -339,45 +275,43 @@ def _fee_details(props: dict[str, Any], row: Mapped) -> str | None:
     return ", ".join(parts) or None
 
 
-def parking_fee(row: Mapped, props: dict[str, Any]) -> tuple[FeeKind, str | None]:
+def parking_fee(row: Mapped, props: dict[str, Any]) -> tuple[Fee, str | None]:
     """요금정보 무료/유료/혼합 → free/paid/paid, with the amounts as fee_text."""
-    info = _text(row.get("fee_info"))
+    info = tidy_text(row.get("fee_info"))
+    fee = fee_category(info)
+    if fee is None:
+        return "unknown", info
     details = _fee_details(props, row)
-    if info == "무료":
+    if fee == "free":
         # a few 무료 rows still carry a fee: keep "free" (the category) and say so
         return "free", f"무료 (요금 기재: {details})" if details else None
-    if info == "유료":
-        return "paid", details
     if info == "혼합":
         return "paid", f"혼합 ({details})" if details else "혼합"
-    return "unknown", info
+    return "paid", details
 
 
 # -- normalise -------------------------------------------------------------------------
 
 
-def _squash(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "").lower()
-
-
 def _normalise_lot(row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
-    address = _text(row.get("road_address")) or _text(row.get("lot_address"))
+    name = tidy_text(row.get("name"))
+    # as published (`-` included): tidying would change 92 lots' addresses and dedupe keys
+    address = tidy_address(row.get("road_address"), row.get("lot_address"), as_published=True)
     props: dict[str, Any] = {
-        "lot_type": _text(row.get("lot_type")),
-        "ownership": _text(row.get("ownership")),
-        "capacity": _int(row.get("capacity")),
-        "base_minutes": _int(row.get("base_minutes")),
-        "base_fee": _int(row.get("base_fee")),
-        "extra_minutes": _int(row.get("extra_minutes")),
-        "extra_fee": _int(row.get("extra_fee")),
-        "day_pass_fee": _int(row.get("day_pass_fee")),
-        "monthly_fee": _int(row.get("monthly_fee")),
-        "payment": _text(row.get("payment")),
-        "notes": None if (n := _text(row.get("notes"))) in _NOTHING else n,
-        "operator": _text(row.get("operator")),
-        "provider": _text(row.get("provider")),
-        "provider_code": _text(row.get("provider_code")),
+        "lot_type": tidy_text(row.get("lot_type")),
+        "ownership": tidy_text(row.get("ownership")),
+        "capacity": parse_int(row.get("capacity")),
+        "base_minutes": parse_int(row.get("base_minutes")),
+        "base_fee": parse_int(row.get("base_fee")),
+        "extra_minutes": parse_int(row.get("extra_minutes")),
+        "extra_fee": parse_int(row.get("extra_fee")),
+        "day_pass_fee": parse_int(row.get("day_pass_fee")),
+        "monthly_fee": parse_int(row.get("monthly_fee")),
+        "payment": tidy_text(row.get("payment")),
+        "notes": tidy_text(row.get("notes"), none_for=NO_DATA),
+        "operator": tidy_text(row.get("operator")),
+        "provider": tidy_text(row.get("provider")),
+        "provider_code": tidy_text(row.get("provider_code")),
     }
     texts, raw, schedule = parking_hours(row)
     props.update({f"{d}_hours": texts[d] for d in DAY_TYPES})
@@ -385,21 +319,21 @@ def _normalise_lot(row: Mapped) -> Normalised:
     return Normalised(
         name=name,
         address=address,
-        phone=clean_phone(row.get("phone")),
+        phone=tidy_phone(row.get("phone")),
         opening_hours_raw=raw,
         fee=fee,
         fee_text=fee_text,
-        updated_at=_iso_date(row.get("updated_at")),
+        updated_at=iso_date(row.get("updated_at")),
         props=props,
         schedule=schedule,
         reject=None if name else "no name",
-        dedupe_key=f"{_squash(name)}|{_squash(address)}|{_text(row.get('lot_id')) or ''}",
+        dedupe_key=dedupe_key(name, address, row.get("lot_id"), keep_punctuation=True),
     )
 
 
 def _site_hours(row: Mapped) -> tuple[str | None, Schedule | None]:
     """The KDCA day-type hours as one readable text and a schedule."""
-    texts = {d: None if (t := _text(row.get(f"{d}_hours"))) in _NOTHING else t for d in DAY_TYPES}
+    texts = {d: tidy_text(row.get(f"{d}_hours"), none_for=NO_DATA) for d in DAY_TYPES}
     labels = {"weekday": "평일", "saturday": "토", "holiday": "일·공휴일"}
     raw = ", ".join(f"{labels[d]} {t}" for d in DAY_TYPES if (t := texts[d])) or None
     if raw is None:
@@ -407,35 +341,27 @@ def _site_hours(row: Mapped) -> tuple[str | None, Schedule | None]:
     return raw, from_day_texts(texts["weekday"], texts["saturday"], texts["holiday"])
 
 
-def _sampling(value: str | None) -> bool | None:
-    value = _text(value)
-    if value is None:
-        return None
-    return {"O": True, "X": False}.get(value.upper())
-
-
 def _normalise_site(schema_id: str, row: Mapped) -> Normalised:
-    name = _text(row.get("name"))
-    address = _text(row.get("address"))
+    name = tidy_text(row.get("name"))
+    address = tidy_address(row.get("address"))
     raw, schedule = _site_hours(row)
-    accessibility = _text(row.get("accessibility"))
     props = {
-        "sido_text": _text(row.get("sido_text")),
-        "sigungu_text": _text(row.get("sigungu_text")),
+        "sido_text": tidy_text(row.get("sido_text")),
+        "sigungu_text": tidy_text(row.get("sigungu_text")),
         "site_kind": site_kind(schema_id),
-        "accessibility": None if accessibility in _NOTHING else accessibility,
-        "sampling": _sampling(row.get("sampling")),
+        "accessibility": tidy_text(row.get("accessibility"), none_for=NO_DATA),
+        "sampling": parse_yes_no(row.get("sampling")),
     }
     return Normalised(
         name=name,
         address=address,
-        phone=clean_phone(row.get("phone")),
+        phone=tidy_phone(row.get("phone")),
         opening_hours_raw=raw,
-        updated_at=_iso_date(row.get("updated_at")),
+        updated_at=iso_date(row.get("updated_at")),
         props=props,
         schedule=schedule,
         reject=None if name else "no name",
-        dedupe_key=f"{_squash(name)}|{_squash(address)}",
+        dedupe_key=dedupe_key(name, address, keep_punctuation=True),
     )
 
 

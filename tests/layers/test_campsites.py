@@ -14,7 +14,7 @@ from pyproj import Transformer
 
 from etl.read import read_table
 from layers import registry
-from layers.campsites import SPEC, clean_phone, parse_fee, split_list
+from layers.campsites import SPEC, split_list
 from layers.spec import LayerSpec, Normalised, SourceSchema
 
 SOURCE_DIR = Path(
@@ -213,28 +213,6 @@ def test_placeholder_phones_are_dropped(normalised: Rows) -> None:
     assert all(re.fullmatch(r"\d{2,4}(-\d{3,4}){1,2}|\d{3}", p) for p in kept)
 
 
-@pytest.mark.parametrize(
-    ("raw", "phone"),
-    [
-        ("005502460077", "055-246-0077"),  # LOCALDATA pads three groups to four digits
-        ("0002 8603086", "02-860-3086"),
-        ("031 834 8383", "031-834-8383"),
-        ("02  69598455", "02-6959-8455"),
-        ("070 40665975", "070-4066-5975"),
-        ("0315842400", "031-584-2400"),
-        ("02%293425-5864", "02-3425-5864"),
-        ("031-510-0114, 031-510-0119", "031-510-0114"),
-        ("(주간)033-570-7545\n(야간)033-570-7431", "033-570-7545"),
-        ("041-000-0000", None),
-        ("000-000-0000", None),
-        ("자료없음", None),
-        ("033005603470", None),  # fits no numbering rule
-    ],
-)
-def test_phone_repair(raw: str, phone: str | None) -> None:
-    assert clean_phone(raw) == phone
-
-
 def test_fee_from_the_free_text(normalised: Rows) -> None:
     fees = Counter(n.fee for _, n in normalised[STD])
     assert fees == {"paid": 754, "free": 3, "unknown": 1504}
@@ -251,20 +229,6 @@ def test_fee_from_the_free_text(normalised: Rows) -> None:
     assert by_text["0"].fee == "unknown"
     # the LOCALDATA and KCISA files say nothing about fees
     assert {n.fee for name in (LOCALDATA, KCISA) for _, n in normalised[name]} == {"unknown"}
-
-
-@pytest.mark.parametrize(
-    ("text", "fee"),
-    [
-        ("30000", "paid"),
-        ("40,000", "paid"),
-        ("무료", "free"),
-        ("미정", "unknown"),
-        (None, "unknown"),
-    ],
-)
-def test_parse_fee(text: str | None, fee: str) -> None:
-    assert parse_fee(text)[0] == fee
 
 
 def test_hours_text(normalised: Rows) -> None:

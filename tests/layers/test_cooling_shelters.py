@@ -13,7 +13,7 @@ from pyproj import Geod, Transformer
 
 from etl.read import read_table
 from layers import registry
-from layers.cooling_shelters import SPEC, restore_middle_dot
+from layers.cooling_shelters import SPEC
 from layers.spec import LayerSpec, Normalised, SourceSchema
 
 SOURCE_DIR = Path(
@@ -139,8 +139,6 @@ def test_middle_dot_is_restored(normalised: Rows) -> None:
     )
     assert subtypes["복지·문화·체육시설"] == 418
     assert not any("?" in (s or "") for s in subtypes)
-    assert restore_middle_dot("정자?파고라 등") == "정자·파고라 등"
-    assert restore_middle_dot("?상시 개방") == "?상시 개방"  # a lost bullet, not a dot
     names = {n.name for _, n in normalised["seoul_cooling_shelters_2026.csv"]}
     assert "동성1·2차APT경로당" in names
 

@@ -14,7 +14,7 @@ from pyproj import Geod
 from etl.read import read_table
 from geo.hours import parse_hours
 from layers import registry
-from layers.public_toilets import SPEC, means_open_24h, tidy_address, tidy_phone, toilet_type
+from layers.public_toilets import SPEC, means_open_24h, toilet_phone, toilet_type
 from layers.spec import LayerSpec, Normalised, SourceSchema
 
 SOURCE_DIR = Path(
@@ -215,21 +215,6 @@ def test_addresses_are_tidy(normalised: Rows) -> None:
 def test_lot_address_is_a_fallback_only_when_it_is_an_address(normalised: Rows) -> None:
     floors = [n for r, n in normalised[SEOUL_2023] if r["lot_address"] == "주차장 내 1층"]
     assert floors and all(n.address and "주차장 내" not in n.address for n in floors)
-    assert tidy_address(None, "대합실 B1") is None
-    assert tidy_address("-", "신당동 251-7") == "신당동 251-7"
-    assert (
-        tidy_address("없음", "서울특별시 성북구 성북동 168-274")
-        == "서울특별시 성북구 성북동 168-274"
-    )
-    # a road address without its 시/도 takes them from the row's lot address
-    assert (
-        tidy_address("오류동 1545-4", "인천광역시 서구 오류동 1545-4")
-        == "인천광역시 서구 오류동 1545-4"
-    )
-    assert (
-        tidy_address("서구 원창로 10", "인천광역시 서구 가정동 510") == "인천광역시 서구 원창로 10"
-    )
-    assert tidy_address("원창로 10", "정서진중앙시장 고객센터") == "원창로 10"
 
 
 def test_phone_repair(normalised: Rows) -> None:
@@ -238,16 +223,20 @@ def test_phone_repair(normalised: Rows) -> None:
     assert all(re.fullmatch(r"[\d-]+", p) for p in phones)
     (_, n) = _one(normalised[OA], "서울고덕평생학습관")
     assert n.phone == "02-3425-5864"  # 02%293425-5864 in the file
-    assert tidy_phone("02) 450-9316") == "02-450-9316"
-    assert tidy_phone("02-2094-2340~5") == "02-2094-2340"
-    assert tidy_phone("02-02-2116-2966") == "02-2116-2966"
-    assert tidy_phone("022686-3200") == "02-2686-3200"
-    assert tidy_phone("02-.860-2363") == "02-860-2363"
-    assert tidy_phone("합동 : 02-2267-2640,화창:02-2278-1883") == "02-2267-2640"
-    assert tidy_phone("15447788") == "1544-7788"
-    assert tidy_phone("041-000-0000") is None
-    assert tidy_phone("00000000") is None
-    assert tidy_phone("100") is None
+    assert toilet_phone("02) 450-9316") == "02-450-9316"
+    assert toilet_phone("02-2094-2340~5") == "02-2094-2340"
+    assert toilet_phone("02-02-2116-2966") == "02-2116-2966"
+    assert toilet_phone("022686-3200") == "02-2686-3200"
+    assert toilet_phone("02-.860-2363") == "02-860-2363"
+    assert toilet_phone("합동 : 02-2267-2640,화창:02-2278-1883") == "02-2267-2640"
+    assert toilet_phone("15447788") == "1544-7788"
+    assert toilet_phone("041-000-0000") is None
+    assert toilet_phone("00000000") is None
+    assert toilet_phone("100") is None
+    # the published grouping is kept and 0000 lines are numbers (clean.tidy_phone regroups)
+    assert toilet_phone("22129717") == "22129717"
+    assert toilet_phone("02-2068-757") == "02-2068-757"
+    assert toilet_phone("02-6370-0000") == "02-6370-0000"
 
 
 def test_toilet_type_vocabulary(normalised: Rows) -> None:

@@ -15,7 +15,6 @@ from layers import registry
 from layers.spec import LayerSpec, Normalised, SourceSchema
 from layers.testing_site_parking import (
     SPEC,
-    clean_phone,
     closed_day_types,
     site_kind,
 )
@@ -319,19 +318,3 @@ def test_kdca_hours_parse_for_most_rows(normalised: Rows) -> None:
 def test_mohw_sampling(normalised: Rows) -> None:
     assert Counter(n.props["sampling"] for _, n in normalised[MOHW]) == {True: 581, False: 31}
     assert {n.props["sampling"] for _, n in normalised[SAFE]} == {None}
-
-
-@pytest.mark.parametrize(
-    ("raw", "phone"),
-    [
-        ("02-901-7706\n02-901-7704", "02-901-7706"),
-        ("044-301-2841~5", "044-301-2841"),
-        ("(주)042-670-5406\n(야)042-670-5119", "042-670-5406"),
-        ("1588-4100", "1588-4100"),
-        ("042-120", "042-120"),
-        ("02%293425-5864", "02-3425-5864"),
-        ("000-000-0000", None),
-    ],
-)
-def test_phone_repair(raw: str, phone: str | None) -> None:
-    assert clean_phone(raw) == phone
