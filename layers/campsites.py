@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from geo.hours import parse_hours
 from layers.clean import (
     NO_DATA,
     dedupe_key,
@@ -109,6 +110,7 @@ FIELDS: tuple[Field, ...] = (
     Field("business_status", "text", "영업상태", "Business status"),
     Field("status_text", "text", "영업상태명", "Business status (as published)", queryable=False),
     Field("operator", "text", "관리기관", "Managed by"),
+    Field("usage_time", "text", "이용시간", "Check-in / check-out time", queryable=False),
 )
 
 # LOCALDATA 영업상태구분코드 -> (business_status, reject reason or None)
@@ -170,6 +172,15 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
     props["status_text"] = status_text
     props["operator"] = tidy_text(row.get("operator"))
 
+    # 이용시간 is mostly check-in/check-out ("14:00~익일12:00"), not opening hours: read as
+    # hours it would show a campsite closed between check-out and check-in. Only an
+    # always-open statement is taken as hours; the rest is kept as text.
+    usage_time = tidy_text(row.get("hours"), none_for=NO_DATA)
+    schedule = parse_hours(usage_time)
+    always_open = schedule is not None and schedule.always_open and "익일" not in (usage_time or "")
+    hours_raw = usage_time if always_open else None
+    props["usage_time"] = usage_time
+
     fee, fee_text = parse_fee(row.get("fee"))
     if reject is None and not name:
         reject = "no name"
@@ -177,7 +188,7 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
         name=name,
         address=address,
         phone=tidy_phone(row.get("phone")),
-        opening_hours_raw=tidy_text(row.get("hours"), none_for=NO_DATA),
+        opening_hours_raw=hours_raw,
         fee=fee,
         fee_text=fee_text,
         updated_at=iso_date(row.get("updated_at")),

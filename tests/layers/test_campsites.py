@@ -13,6 +13,7 @@ import pytest
 from pyproj import Transformer
 
 from etl.read import read_table
+from geo.hours import parse_hours
 from layers import registry
 from layers.campsites import SPEC, split_list
 from layers.spec import LayerSpec, Normalised, SourceSchema
@@ -231,10 +232,15 @@ def test_fee_from_the_free_text(normalised: Rows) -> None:
     assert {n.fee for name in (LOCALDATA, KCISA) for _, n in normalised[name]} == {"unknown"}
 
 
-def test_hours_text(normalised: Rows) -> None:
-    raws = Counter(n.opening_hours_raw for _, n in normalised[STD])
-    assert raws[None] == 1452 + 65 + 9  # blank, 자료없음 or -
-    assert raws["당일 14:00~익일 12:00기준"] == 33
+def test_usage_time_is_kept_as_text_and_only_always_open_is_hours(normalised: Rows) -> None:
+    usage = Counter(n.props["usage_time"] for _, n in normalised[STD])
+    assert usage[None] == 1452 + 65 + 9  # blank, 자료없음 or -
+    assert usage["당일 14:00~익일 12:00기준"] == 33
+    hours = [n.opening_hours_raw for _, n in normalised[STD] if n.opening_hours_raw]
+    assert hours, "some campsites say they are open all day"
+    assert all(parse_hours(h).always_open for h in hours)  # type: ignore[union-attr]
+    # check-in/check-out text never becomes opening hours
+    assert not any("익일" in h for h in hours)
 
 
 def test_lists_split_on_plus_and_comma() -> None:
