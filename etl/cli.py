@@ -154,4 +154,10 @@ def print_summary(reports: Sequence[object], seconds: float) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for r in reports:
         print(f"reject report ({r.layer}): {r.report_path}")  # type: ignore[attr-defined]
+        for c in r.companions:  # type: ignore[attr-defined]
+            used = c.extra.get("site_rows_used", 0)
+            print(
+                f"  {c.layer}: {c.rows_read} rows read, {used} used, {len(c.rejects)} rejected"
+                f" (geocoded: {dict(c.geocoded)}); reject report: {c.report_path}"
+            )
     print(f"done in {seconds:.1f} s")

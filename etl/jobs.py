@@ -115,14 +115,14 @@ def finish_testing_site_parking(
 
     spec = registry.get("testing_site_parking")
     report = finish_point_layer(lots, regions, None)
-    site_report = LayerReport("testing_sites")
-    site_cands = L.read_candidates(spec, site_inputs, site_report, kind="sites")
+    sites_report = LayerReport("testing_sites")
+    site_cands = L.read_candidates(spec, site_inputs, sites_report, kind="sites")
     sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
-    report.rows_read += site_report.rows_read
-    report.rejects.extend(site_report.rejects)
-    report.extra["sites_read"] = site_report.rows_read
-    report.extra["sites"] = len(sites)
-    report.extra["site_geocode_precision"] = dict(precision)
+    sites_report.rejects.extend(site_rejects)
+    sites_report.geocoded.update(precision)
+    sites_report.extra["sites"] = len(sites)
+    sites_report.extra["site_rows_used"] = sites_report.rows_read - len(sites_report.rejects)
+    report.companions.append(sites_report)
     lots_in = report.records
     joined = list(join_parking(lots_in, sites, radius_m))
     kept = {r.id for r in joined}
@@ -131,13 +131,14 @@ def finish_testing_site_parking(
             file, _, row = lot.source.rpartition("#")
             report.rejects.append(
                 L.Reject(
-                    spec.id, file, int(row), "not near a testing site",
+                    spec.id,
+                    file,
+                    int(row),
+                    "not near a testing site",
                     f"no screening site geocoded at address/building precision within {radius_m:g} m",
                     lot.name,
                 )
             )
-    # every site row is accounted for: the used ones are listed in the report's extra
-    report.rejects.extend(site_rejects)
     report.records = joined
     report.extra["free_lots"] = sum(1 for r in joined if r.fee == "free")
     return report
@@ -198,5 +199,7 @@ def run(store: Store, layer_ids: Sequence[str], settings: JobSettings) -> list[L
             report = finish_point_layer(located[lid], regions, gazetteer)
         L.store_records(store, report)
         report.report_path = L.write_reject_report(report, settings.report_dir)
+        for companion in report.companions:
+            companion.report_path = L.write_reject_report(companion, settings.report_dir)
         reports.append(report)
     return reports

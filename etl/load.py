@@ -33,7 +33,11 @@ class LoadRefused(Exception):
 
 
 class Geocoder(Protocol):
-    def geocode(self, address: str | None, name: str | None = None) -> Any: ...
+    def geocode(
+        self, address: str | None, name: str | None = None, *, sido: str | None = None
+    ) -> Any: ...
+
+    def geocode_address(self, *addresses: str | None, sido: str | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class LayerReport:
     data_version: str = ""
     changed: bool = False
     report_path: Path | None = None
+    # inputs that shape the layer without becoming its rows (the testing sites)
+    companions: list[LayerReport] = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
@@ -99,6 +105,7 @@ class LayerReport:
             "geocoded": dict(self.geocoded),
             "data_version": self.data_version,
             **self.extra,
+            **{c.layer: c.summary() for c in self.companions},
         }
 
 
@@ -182,19 +189,22 @@ def geocode_candidates(
     """Rows without coordinates, placed by address; only an address-precision match counts."""
     placed = []
     for c in unplaced:
-        hit = geocoder.geocode(c.norm.address, c.norm.name) if geocoder else None
+        region = c.file.source.region if c.file.source else None
+        sido = region if region and region != "전국" else None
+        texts = (c.mapped.get("road_address"), c.mapped.get("lot_address"), c.norm.address)
+        hit = geocoder.geocode_address(*texts, sido=sido) if geocoder else None
         if hit is None:
-            report.rejects.append(
-                _reject_c(spec, c, "no coordinates", "address not found in the offline gazetteer")
+            coarse = geocoder.geocode(c.norm.address, c.norm.name, sido=sido) if geocoder else None
+            detail = (
+                f"address geocoded only to {coarse.precision} precision"
+                if coarse is not None
+                else "address not found in the offline gazetteer"
             )
-        elif hit.precision != "address":
-            report.rejects.append(
-                _reject_c(spec, c, "no coordinates", f"address geocoded only to {hit.precision} precision")
-            )
-        else:
-            c.lon, c.lat, c.geocoded = hit.lon, hit.lat, hit.precision
-            report.geocoded[hit.precision] += 1
-            placed.append(c)
+            report.rejects.append(_reject_c(spec, c, "no coordinates", detail))
+            continue
+        c.lon, c.lat, c.geocoded = hit.lon, hit.lat, hit.precision
+        report.geocoded[hit.precision] += 1
+        placed.append(c)
     return placed
 
 

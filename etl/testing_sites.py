@@ -1,0 +1,288 @@
+"""The testing-site parking layer's join: geocode the screening sites, merge the lists that
+name the same site, and keep the parking lots near a site that is placed precisely."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from etl.geocode import (
+    PRECISIONS,
+    SEJONG,
+    Gazetteer,
+    Geocode,
+    name_variants,
+    normalise_address,
+)
+from etl.merge import content_hash
+from geo.distance import degree_radius, distances_m, rank_key
+from layers.record import FeatureRecord, Reject
+
+LAYER_ID = "testing_site_parking"
+# only these place a site well enough to say which parking lots are near it
+JOIN_PRECISIONS: frozenset[str] = frozenset({"address", "building"})
+# the KDCA 2022 list is the primary source; the 2020 MOHW lists add sites it lacks
+KIND_PRIORITY: dict[str, int] = {"kdca_screening": 0, "mohw_screening": 1, "safe_hospital": 2}
+SITE_PROPS: tuple[str, ...] = (
+    "site_id",
+    "site_name",
+    "site_kind",
+    "site_address",
+    "site_precision",
+    "distance_m",
+)
+_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class Site:
+    """A screening site or safe hospital, with where the gazetteer placed it (if anywhere)."""
+
+    id: str
+    name: str
+    address: str | None
+    kind: str  # kdca_screening, mohw_screening, safe_hospital
+    lon: float | None
+    lat: float | None
+    precision: str | None  # address, building, dong, sigungu; None when not geocoded
+    source: str  # dataset of the row the site was first read from
+    also_in: tuple[str, ...] = ()  # datasets of the rows merged into it
+    matched: str | None = None  # what the gazetteer matched
+
+    @property
+    def joinable(self) -> bool:
+        return self.precision in JOIN_PRECISIONS and self.lon is not None and self.lat is not None
+
+
+class _Norm(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def props(self) -> Mapping[str, Any]: ...
+
+
+class _File(Protocol):
+    @property
+    def path(self) -> Path: ...
+    @property
+    def dataset(self) -> str: ...
+
+
+class SiteRow(Protocol):
+    """A normalised `sites` row (etl.load.Candidate has this shape)."""
+
+    @property
+    def file(self) -> _File: ...
+    @property
+    def row(self) -> int: ...
+    @property
+    def norm(self) -> _Norm: ...
+
+
+class SiteGeocoder(Protocol):
+    def geocode(self, address: str | None, name: str | None = None) -> Geocode | None: ...
+
+
+@dataclass
+class _Draft:
+    site: Site
+    datasets: list[str]
+    hit: Geocode | None
+    first: SiteRow
+    address_keys: frozenset[str]
+
+
+def _rank(hit: Geocode | None) -> int:
+    return PRECISIONS.index(hit.precision) if hit is not None else len(PRECISIONS)
+
+
+def geocode_sites(
+    rows: Iterable[SiteRow], gazetteer: SiteGeocoder
+) -> tuple[list[Site], Counter[str], list[Reject]]:
+    """Sites from the screening lists, geocoded and merged; the count of sites per geocode
+    precision ("none" when not placed); and a reject for every row not used by the join.
+
+    A row is the same site as an earlier one (KDCA 2022 first, then MOHW 2020, then the safe
+    hospitals) of another list when its normalised name is the same in the same 시/군/구 or
+    its address key is the same; the merged site takes the finer geocode of the two when
+    both rows give the same address.
+    """
+    ordered = sorted(rows, key=lambda r: KIND_PRIORITY.get(_kind(r), len(KIND_PRIORITY)))
+    drafts: list[_Draft] = []
+    by_key: dict[str, int] = {}
+    rejects: list[Reject] = []
+    for row in ordered:
+        props = row.norm.props
+        sido, sigungu = props.get("sido_text"), props.get("sigungu_text")
+        name, address = row.norm.name or "", row.norm.address
+        if isinstance(gazetteer, Gazetteer):
+            hit = gazetteer.geocode(address, name, sido=sido, sigungu=sigungu)
+        else:
+            hit = gazetteer.geocode(address, name)
+        keys = _site_keys(name, address, sido, sigungu)
+        dataset = row.file.dataset
+        same = next(
+            (by_key[k] for k in keys if k in by_key and dataset not in drafts[by_key[k]].datasets),
+            None,
+        )
+        if same is not None:
+            draft = drafts[same]
+            draft.datasets.append(dataset)
+            # another list's geocode is better only where it describes the same address:
+            # a hospital may have moved between the 2020 and 2022 lists
+            same_address = not draft.address_keys or bool(draft.address_keys & _address_keys(keys))
+            if same_address and _rank(hit) < _rank(draft.hit):
+                draft.hit = hit
+            rejects.append(
+                _reject(
+                    row,
+                    "duplicate",
+                    f"same site as {draft.site.id} ({draft.site.source} row {draft.first.row})",
+                )
+            )
+            for k in keys:
+                by_key.setdefault(k, same)
+            continue
+        site = Site(
+            id=f"site:{dataset}:h{content_hash(*keys[:1], address, name)}",
+            name=name,
+            address=address,
+            kind=_kind(row),
+            lon=None,
+            lat=None,
+            precision=None,
+            source=dataset,
+        )
+        drafts.append(_Draft(site, [dataset], hit, row, _address_keys(keys)))
+        for k in keys:
+            by_key.setdefault(k, len(drafts) - 1)
+
+    sites: list[Site] = []
+    counts: Counter[str] = Counter()
+    for d in drafts:
+        hit = d.hit
+        site = replace(
+            d.site,
+            lon=hit.lon if hit else None,
+            lat=hit.lat if hit else None,
+            precision=hit.precision if hit else None,
+            also_in=tuple(dict.fromkeys(ds for ds in d.datasets[1:] if ds != d.site.source)),
+            matched=hit.matched if hit else None,
+        )
+        sites.append(site)
+        counts[site.precision or "none"] += 1
+        if hit is None:
+            rejects.append(
+                _reject(
+                    d.first,
+                    "not geocoded",
+                    "no address, name, dong or sigungu match in the offline gazetteer",
+                )
+            )
+        elif not site.joinable:
+            rejects.append(
+                _reject(
+                    d.first,
+                    "site geocoded too coarsely",
+                    f"placed only at {hit.precision} precision ({hit.matched}); not used for the parking join",
+                )
+            )
+    return sites, counts, rejects
+
+
+def _kind(row: SiteRow) -> str:
+    kind = row.norm.props.get("site_kind")
+    return str(kind) if kind else "kdca_screening"
+
+
+def _site_keys(name: str, address: str | None, sido: str | None, sigungu: str | None) -> list[str]:
+    """Keys under which two rows are the same site: name in the 시/군/구, exact address."""
+    ak = normalise_address(address, sido=sido, sigungu=sigungu)
+    keys = []
+    if ak is not None and ak.sido and (ak.city or ak.sido == SEJONG):
+        keys += [f"name|{ak.sido}|{ak.city}|{v}" for v in name_variants(name, ak.sigungu)]
+        keys += [f"addr|{k}" for k in ak.exact_keys()]
+    return keys or [f"row|{name}|{address}"]
+
+
+def _address_keys(keys: Iterable[str]) -> frozenset[str]:
+    return frozenset(k for k in keys if k.startswith("addr|"))
+
+
+def _reject(row: SiteRow, reason: str, detail: str) -> Reject:
+    return Reject(LAYER_ID, row.file.path.name, row.row, reason, detail, row.norm.name)
+
+
+def join_parking(
+    lots: Iterable[FeatureRecord], sites: Sequence[Site], radius_m: float = 1000.0
+) -> Iterator[FeatureRecord]:
+    """The lots within `radius_m` (WGS84 geodesic) of a site placed at address or building
+    precision, each with its nearest such site (ties by site id) and `distance_m` (0.1 m)."""
+    if not (radius_m >= 0 and math.isfinite(radius_m)):
+        raise ValueError(f"radius_m must be a finite number >= 0, got {radius_m!r}")
+    usable = sorted((s for s in sites if s.joinable), key=lambda s: s.id)
+    if not usable:
+        return
+    site_lon = np.array([s.lon for s in usable], dtype=float)
+    site_lat = np.array([s.lat for s in usable], dtype=float)
+    tree = cKDTree(np.column_stack([site_lon, site_lat]))
+    chunk: list[FeatureRecord] = []
+    for lot in lots:
+        chunk.append(lot)
+        if len(chunk) >= _CHUNK:
+            yield from _join_chunk(chunk, usable, site_lon, site_lat, tree, radius_m)
+            chunk = []
+    if chunk:
+        yield from _join_chunk(chunk, usable, site_lon, site_lat, tree, radius_m)
+
+
+def _join_chunk(
+    lots: list[FeatureRecord],
+    sites: list[Site],
+    site_lon: np.ndarray,
+    site_lat: np.ndarray,
+    tree: cKDTree,
+    radius_m: float,
+) -> Iterator[FeatureRecord]:
+    placed = [lot for lot in lots if math.isfinite(lot.lon) and math.isfinite(lot.lat)]
+    if not placed:
+        return
+    points = np.array([(lot.lon, lot.lat) for lot in placed], dtype=float)
+    # a lon/lat-plane radius that contains every point within radius_m (geo.distance)
+    reach = np.array([degree_radius(lot.lat, radius_m) for lot in placed])
+    candidates = tree.query_ball_point(points, r=reach)
+    for lot, idx in zip(placed, candidates, strict=True):
+        if not idx:
+            continue
+        idx_arr = np.asarray(idx, dtype=int)
+        dist = distances_m(lot.lon, lot.lat, site_lon[idx_arr], site_lat[idx_arr])
+        near = [
+            (rank_key(float(d), sites[i].id), i)
+            for d, i in zip(dist, idx_arr, strict=True)
+            if d <= radius_m
+        ]
+        if not near:
+            continue
+        (distance, _), best = min(near)
+        site = sites[int(best)]
+        yield replace(
+            lot,
+            props={
+                **lot.props,
+                "site_id": site.id,
+                "site_name": site.name,
+                "site_kind": site.kind,
+                "site_address": site.address,
+                "site_precision": site.precision,
+                "distance_m": distance,
+            },
+        )
