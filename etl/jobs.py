@@ -39,8 +39,9 @@ def default_inputs(layer_id: str, source_dir: Path) -> list[InputFile]:
     """The manifest's default files of a layer, all of which must exist."""
     if not source_dir.is_dir():
         raise LoadRefused(
-            missing_files_message(source_dir, registry.sources_for(layer_id))
-            .replace("missing input files", f"the source directory {source_dir} does not exist")
+            missing_files_message(source_dir, registry.sources_for(layer_id)).replace(
+                "missing input files", f"the source directory {source_dir} does not exist"
+            )
         )
     wanted = registry.sources_for(layer_id)
     missing = [s for s in wanted if not (source_dir / s.path).is_file()]
@@ -51,8 +52,12 @@ def default_inputs(layer_id: str, source_dir: Path) -> list[InputFile]:
 
 def load_regions(store: Store, source_dir: Path) -> RegionIndex:
     """Load the sigungu reference table (when changed) and return its point index."""
-    inputs = [i for i in default_inputs("regions", source_dir) if i.source and i.source.schema == REGIONS_SCHEMA]
-    regions = read_regions(inputs[0].path)
+    boundaries = next(
+        i
+        for i in default_inputs("regions", source_dir)
+        if i.source and i.source.schema == REGIONS_SCHEMA
+    )
+    regions = read_regions(boundaries.path)
     from etl.merge import content_hash
 
     version = content_hash(*(f"{r.code}|{r.sido}|{r.sigungu}|{r.wkb.hex()}" for r in regions))
@@ -69,7 +74,9 @@ class Located:
     unplaced: list[L.Candidate]
 
 
-def read_and_locate(layer_id: str, inputs: Sequence[InputFile], *, kind: str | None = None) -> Located:
+def read_and_locate(
+    layer_id: str, inputs: Sequence[InputFile], *, kind: str | None = None
+) -> Located:
     spec = registry.get(layer_id)
     report = LayerReport(layer_id)
     cands = L.read_candidates(spec, inputs, report, kind=kind)
@@ -81,9 +88,7 @@ def build_gazetteer(located: Sequence[L.Candidate], settings: JobSettings) -> L.
     """The offline gazetteer: addresses and names of every located row, plus admin centroids."""
     from etl.geocode import Gazetteer, KakaoGeocoder, read_centroids
 
-    centroids = [
-        i for i in registry.sources_for("regions") if i.schema == CENTROIDS_SCHEMA
-    ][0]
+    centroids = next(i for i in registry.sources_for("regions") if i.schema == CENTROIDS_SCHEMA)
     path = settings.source_dir / centroids.path
     online = KakaoGeocoder(settings.kakao_rest_key) if settings.kakao_rest_key else None
     return Gazetteer.from_candidates(

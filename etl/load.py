@@ -120,17 +120,23 @@ def read_candidates(
     for inp in inputs:
         table = read_table(inp.path)
         match = match_schema(spec, table.columns, kind=kind)
-        rows = tqdm(table.rows, desc=f"{spec.id}: {inp.path.name}", unit=" rows", disable=None, leave=False)
+        rows = tqdm(
+            table.rows, desc=f"{spec.id}: {inp.path.name}", unit=" rows", disable=None, leave=False
+        )
         for row_number, row in rows:
             report.rows_read += 1
             mapped = match.map_row(row)
             try:
                 norm = spec.normalise(match.schema.id, mapped)
             except Exception as exc:  # a rule that trips on odd data rejects the row, not the load
-                report.rejects.append(_reject(spec.id, inp, row_number, "unparsable row", repr(exc)[:200]))
+                report.rejects.append(
+                    _reject(spec.id, inp, row_number, "unparsable row", repr(exc)[:200])
+                )
                 continue
             if norm.reject:
-                report.rejects.append(_reject(spec.id, inp, row_number, norm.reject, name=norm.name))
+                report.rejects.append(
+                    _reject(spec.id, inp, row_number, norm.reject, name=norm.name)
+                )
                 continue
             if not norm.name:
                 report.rejects.append(_reject(spec.id, inp, row_number, "no name"))
@@ -220,7 +226,9 @@ def assign_regions(
     for c, region in zip(cands, regions.assign(lon, lat), strict=True):
         if region is None:
             report.rejects.append(
-                _reject_c(spec, c, "outside Korea", f"lon={c.lon:.6f} lat={c.lat:.6f}: in no sigungu")
+                _reject_c(
+                    spec, c, "outside Korea", f"lon={c.lon:.6f} lat={c.lat:.6f}: in no sigungu"
+                )
             )
             continue
         c.sido, c.sigungu = region.sido, region.sigungu
@@ -239,7 +247,9 @@ def assign_ids(spec: LayerSpec, cands: list[Candidate], report: LayerReport) -> 
             parts = [c.mapped.get(k) for k in schema.key]
             if all(parts):
                 key = "-".join(p for p in parts if p)
-        fid = make_id(spec.id, c.file.dataset, key, c.norm.dedupe_key or f"{c.norm.name}|{c.norm.address}")
+        fid = make_id(
+            spec.id, c.file.dataset, key, c.norm.dedupe_key or f"{c.norm.name}|{c.norm.address}"
+        )
         if fid in seen:
             other = seen[fid]
             # a content-hash id names a place by name and address: the same pair close by is
@@ -269,14 +279,21 @@ def assign_ids(spec: LayerSpec, cands: list[Candidate], report: LayerReport) -> 
     for i, c in enumerate(kept):
         if i in dup:
             report.rejects.append(
-                _reject_c(spec, c, "duplicate", f"duplicate of {kept[dup[i]].id} (same place in another source)")
+                _reject_c(
+                    spec,
+                    c,
+                    "duplicate",
+                    f"duplicate of {kept[dup[i]].id} (same place in another source)",
+                )
             )
         else:
             out.append(c)
     return out
 
 
-def to_record(spec: LayerSpec, c: Candidate, report: LayerReport, extra_props: dict[str, Any] | None = None) -> FeatureRecord:
+def to_record(
+    spec: LayerSpec, c: Candidate, report: LayerReport, extra_props: dict[str, Any] | None = None
+) -> FeatureRecord:
     norm = c.norm
     hours_json = None
     if norm.schedule is not None:
@@ -317,7 +334,9 @@ def data_version(records: Sequence[FeatureRecord]) -> str:
     """A content hash of a layer: identical data keeps it, any change changes it."""
     h = hashlib.sha256()
     for r in sorted(records, key=lambda r: r.id):
-        h.update(json.dumps(_record_dict(r), ensure_ascii=False, sort_keys=True, default=str).encode())
+        h.update(
+            json.dumps(_record_dict(r), ensure_ascii=False, sort_keys=True, default=str).encode()
+        )
         h.update(b"\n")
     return h.hexdigest()[:16]
 

@@ -78,7 +78,9 @@ def cross_source_duplicates(
             candidates.setdefault(i, []).append(j)
     duplicate_of: dict[int, int] = {}
     for i in sorted(candidates):
-        for j in sorted(candidates[i], key=lambda j: (float(np.hypot(x[i] - x[j], y[i] - y[j])), j)):
+        for j in sorted(
+            candidates[i], key=lambda j: (float(np.hypot(x[i] - x[j], y[i] - y[j])), j)
+        ):
             if j not in duplicate_of and similar_names(names[i], names[j]):
                 duplicate_of[i] = j
                 break

@@ -43,8 +43,8 @@ class SchemaMatch:
 def match_columns(schema: SourceSchema, columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     """The columns found for each canonical field, and the required fields not found."""
     by_key: dict[str, str] = {}
-    for col in columns:
-        by_key.setdefault(header_key(col), col)
+    for column in columns:
+        by_key.setdefault(header_key(column), column)
     found: dict[str, str] = {}
     for field_name, aliases in schema.columns.items():
         for alias in aliases:

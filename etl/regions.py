@@ -60,7 +60,9 @@ class RegionIndex:
         geoms = shapely.from_wkb([r.wkb for r in self.regions])
         self._tree = STRtree(geoms)
         fwd = transformer(4326, _METRIC_EPSG)
-        self._metric_tree = STRtree(shapely.transform(geoms, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))))
+        self._metric_tree = STRtree(
+            shapely.transform(geoms, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+        )
 
     def assign(self, lon: np.ndarray, lat: np.ndarray) -> list[Region | None]:
         """The region holding each point, else the nearest within COASTAL_SNAP_M, else None."""
@@ -69,7 +71,8 @@ class RegionIndex:
         pt_idx, reg_idx = self._tree.query(points, predicate="within")
         for p, r in zip(pt_idx.tolist(), reg_idx.tolist(), strict=True):
             # on a shared border the first (lowest code order) polygon wins, deterministically
-            if found[p] is None or self.regions[r].code < found[p].code:  # type: ignore[union-attr]
+            current = found[p]
+            if current is None or self.regions[r].code < current.code:
                 found[p] = self.regions[r]
         missing = [i for i, f in enumerate(found) if f is None]
         if missing:

@@ -46,7 +46,11 @@ def locate(
     ok = finite & in_korea_array(np.where(finite, lon, 0.0), np.where(finite, lat, 0.0))
     swapped = np.zeros_like(ok)
     if epsg == 4326:
-        swapped = finite & ~ok & looks_swapped_array(np.where(finite, lon, 0.0), np.where(finite, lat, 0.0))
+        swapped = (
+            finite
+            & ~ok
+            & looks_swapped_array(np.where(finite, lon, 0.0), np.where(finite, lat, 0.0))
+        )
         lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
         ok = ok | swapped
     return lon, lat, ok, swapped

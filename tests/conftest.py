@@ -12,7 +12,9 @@ from sqlalchemy import create_engine, text
 
 from layers.config import default_source_dir
 
-ADMIN_URL = os.environ.get("SHAREMAP_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "SHAREMAP_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def source_dir() -> Path:
@@ -72,7 +74,9 @@ def empty_db() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def loaded_db(real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list]]:
+def loaded_db(
+    real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, list]]:
     """A database with every layer loaded from the real files, and the load reports."""
     from etl.jobs import JobSettings, run
     from layers import registry
@@ -80,7 +84,9 @@ def loaded_db(real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 
     url = create_database()
     store = PostgisStore(url)
-    settings = JobSettings(source_dir=real_source_dir, report_dir=tmp_path_factory.mktemp("reports"))
+    settings = JobSettings(
+        source_dir=real_source_dir, report_dir=tmp_path_factory.mktemp("reports")
+    )
     reports = run(store, registry.LAYER_IDS, settings)
     store.close()
     yield url, reports

@@ -45,7 +45,9 @@ def test_import_direction(package: str) -> None:
 
 def test_import_checker_catches_a_violation(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("import os\nfrom etl.load import x\nfrom . import sibling\n", encoding="utf-8")
+    module.write_text(
+        "import os\nfrom etl.load import x\nfrom . import sibling\n", encoding="utf-8"
+    )
     assert imported_top_modules(module) == {"os", "etl"}
 
 

@@ -94,7 +94,11 @@ def export_geojsonseq(store: PostgisStore, path: Path) -> int:
     with path.open("w", encoding="utf-8") as out:
         for layer_id in registry.LAYER_IDS:
             for r in store.features(layer_id):
-                props = {k: v for k, v in r.__dict__.items() if k not in ("lon", "lat", "props", "opening_hours")}
+                props = {
+                    k: v
+                    for k, v in r.__dict__.items()
+                    if k not in ("lon", "lat", "props", "opening_hours")
+                }
                 props["props"] = json.dumps(r.props, ensure_ascii=False)
                 feature = {
                     "type": "Feature",
@@ -111,8 +115,22 @@ def ogr2ogr_load(path: Path, url: str) -> float:
     pg = f"PG:host={u.host or '127.0.0.1'} port={u.port or 5432} user={u.username} dbname={u.database}"
     started = time.perf_counter()
     subprocess.run(
-        ["ogr2ogr", "-f", "PostgreSQL", pg, str(path), "-nln", "ogr_bench", "-overwrite",
-         "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-a_srs", "EPSG:4326"],
+        [
+            "ogr2ogr",
+            "-f",
+            "PostgreSQL",
+            pg,
+            str(path),
+            "-nln",
+            "ogr_bench",
+            "-overwrite",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+            "-lco",
+            "SPATIAL_INDEX=GIST",
+            "-a_srs",
+            "EPSG:4326",
+        ],
         check=True,
         capture_output=True,
     )
@@ -155,7 +173,9 @@ def main() -> None:
     parser.add_argument("--scales", default="1,10", help="comma-separated scale factors")
     parser.add_argument("--source-dir", type=Path, default=Config.from_env().source_dir)
     args = parser.parse_args()
-    print("scale  rows read  loaded   ETL s  ETL rows/s  ogr2ogr rows  ogr2ogr s  ogr2ogr rows/s  ratio")
+    print(
+        "scale  rows read  loaded   ETL s  ETL rows/s  ogr2ogr rows  ogr2ogr s  ogr2ogr rows/s  ratio"
+    )
     for k in (int(s) for s in args.scales.split(",")):
         r = bench(args.source_dir, k)
         print(

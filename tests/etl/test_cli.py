@@ -16,7 +16,9 @@ SHAREMAP = shutil.which("sharemap") or "sharemap"
 
 def sharemap(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
-    return subprocess.run([SHAREMAP, *args], capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [SHAREMAP, *args], capture_output=True, text=True, env=full_env, timeout=300
+    )
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int) -> None:
@@ -38,7 +40,15 @@ def test_bad_flag_is_a_usage_error() -> None:
 
 def test_missing_source_dir_says_what_to_put_where(empty_db: str, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    proc = sharemap("load", "--layer", "cooling_shelters", "--source-dir", str(missing), "--database-url", empty_db)
+    proc = sharemap(
+        "load",
+        "--layer",
+        "cooling_shelters",
+        "--source-dir",
+        str(missing),
+        "--database-url",
+        empty_db,
+    )
     assert_clean_failure(proc, 1)
     assert str(missing) in proc.stderr
     assert "seoul_cooling_shelters_2026.csv" in proc.stderr
@@ -46,7 +56,9 @@ def test_missing_source_dir_says_what_to_put_where(empty_db: str, tmp_path: Path
     assert "nothing was changed" in proc.stderr
 
 
-def test_missing_file_names_the_dataset(empty_db: str, tmp_path: Path, real_source_dir: Path) -> None:
+def test_missing_file_names_the_dataset(
+    empty_db: str, tmp_path: Path, real_source_dir: Path
+) -> None:
     src = tmp_path / "src"
     for s in registry.sources():
         if s.path != "parking/national_parking_std_2023-04.csv":
@@ -59,7 +71,13 @@ def test_missing_file_names_the_dataset(empty_db: str, tmp_path: Path, real_sour
 
 
 def test_unreachable_database_fails_cleanly(real_source_dir: Path) -> None:
-    proc = sharemap("load", "--layer", "cooling_shelters", "--database-url", "postgresql://postgres@127.0.0.1:1/nope")
+    proc = sharemap(
+        "load",
+        "--layer",
+        "cooling_shelters",
+        "--database-url",
+        "postgresql://postgres@127.0.0.1:1/nope",
+    )
     assert_clean_failure(proc, 1)
     assert "cannot connect to the database" in proc.stderr
 
@@ -70,8 +88,14 @@ def test_database_without_postgis_fails_cleanly(real_source_dir: Path) -> None:
 
     from tests.conftest import ADMIN_URL, drop_database
 
-    url = make_url(ADMIN_URL).set(database="sharemap_test_nopostgis").render_as_string(hide_password=False)
-    engine = create_engine(make_url(ADMIN_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    url = (
+        make_url(ADMIN_URL)
+        .set(database="sharemap_test_nopostgis")
+        .render_as_string(hide_password=False)
+    )
+    engine = create_engine(
+        make_url(ADMIN_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         conn.execute(text('DROP DATABASE IF EXISTS "sharemap_test_nopostgis"'))
         conn.execute(text('CREATE DATABASE "sharemap_test_nopostgis"'))
@@ -89,7 +113,11 @@ def test_db_upgrade_creates_the_database(real_source_dir: Path) -> None:
 
     from tests.conftest import ADMIN_URL, drop_database
 
-    url = make_url(ADMIN_URL).set(database="sharemap_test_created").render_as_string(hide_password=False)
+    url = (
+        make_url(ADMIN_URL)
+        .set(database="sharemap_test_created")
+        .render_as_string(hide_password=False)
+    )
     drop_database(url)
     try:
         proc = sharemap("db", "upgrade", "--database-url", url)
@@ -101,9 +129,17 @@ def test_db_upgrade_creates_the_database(real_source_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_load_one_layer_prints_summary_and_report(empty_db: str, real_source_dir: Path, tmp_path: Path) -> None:
+def test_load_one_layer_prints_summary_and_report(
+    empty_db: str, real_source_dir: Path, tmp_path: Path
+) -> None:
     proc = sharemap(
-        "load", "--layer", "cooling_shelters", "--database-url", empty_db, "--report-dir", str(tmp_path)
+        "load",
+        "--layer",
+        "cooling_shelters",
+        "--database-url",
+        empty_db,
+        "--report-dir",
+        str(tmp_path),
     )
     assert proc.returncode == 0, proc.stderr
     assert "cooling_shelters" in proc.stdout and "4017" in proc.stdout

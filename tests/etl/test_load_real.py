@@ -74,7 +74,9 @@ def _raw_rows(real_source_dir: Path):  # type: ignore[no-untyped-def]
     return rows
 
 
-def test_positions_match_an_independent_transform(store: PostgisStore, real_source_dir: Path) -> None:
+def test_positions_match_an_independent_transform(
+    store: PostgisStore, real_source_dir: Path
+) -> None:
     """Every loaded row with source coordinates sits where pyproj puts them (within 1 m),
     the EPSG:5174 campgrounds included."""
     raw = _raw_rows(real_source_dir)
@@ -142,7 +144,9 @@ def test_ids_are_stable_and_never_name_a_file_or_row(store: PostgisStore) -> Non
     assert kcisa is None or kcisa.name
 
 
-def test_reloading_identical_files_changes_nothing(loaded_db, real_source_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reloading_identical_files_changes_nothing(
+    loaded_db, real_source_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     url, first = loaded_db
     store = PostgisStore(url)
     before = {lid: sorted(r.id for r in store.features(lid)) for lid in registry.LAYER_IDS}
