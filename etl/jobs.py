@@ -177,26 +177,38 @@ def available_inputs(layer_id: str, source_dir: Path) -> list[InputFile]:
 def run(store: Store, layer_ids: Sequence[str], settings: JobSettings) -> list[LayerReport]:
     """Load the given layers from the source directory; each layer is replaced atomically.
 
-    Every point file of the source directory is read (the gazetteer is built from all of
-    them), so geocoding gives the same answer whichever layers are loaded.
+    When geocoding is needed, every point file of the source directory is read (the
+    gazetteer is built from all of them), so it gives the same answer whichever layers are
+    loaded.
     """
     wanted = [lid for lid in registry.LAYER_IDS if lid in layer_ids]
     inputs = {lid: default_inputs(lid, settings.source_dir) for lid in wanted}
     regions = load_regions(store, settings.source_dir)
     located: dict[str, Located] = {}
     site_inputs: list[InputFile] = []
-    for lid in registry.LAYER_IDS:
-        files = inputs.get(lid) or available_inputs(lid, settings.source_dir)
+
+    def read(lid: str, files: Sequence[InputFile]) -> None:
+        nonlocal site_inputs
         if lid == "testing_site_parking":
             kinds = split_kinds(lid, files)
             site_inputs = kinds.get("sites", [])
             located[lid] = read_and_locate(lid, kinds.get("parking", []), kind="parking")
         else:
             located[lid] = read_and_locate(lid, files)
-    gazetteer = build_gazetteer([c for loc in located.values() for c in loc.located], settings)
+
+    for lid in wanted:
+        read(lid, inputs[lid])
+    gazetteer = None
+    if "testing_site_parking" in wanted or any(located[lid].unplaced for lid in wanted):
+        # the gazetteer knows every located address of every point file available
+        for lid in registry.LAYER_IDS:
+            if lid not in located:
+                read(lid, available_inputs(lid, settings.source_dir))
+        gazetteer = build_gazetteer([c for loc in located.values() for c in loc.located], settings)
     reports = []
     for lid in wanted:
         if lid == "testing_site_parking":
+            assert gazetteer is not None
             report = finish_testing_site_parking(
                 located[lid], site_inputs, regions, gazetteer, settings.parking_radius_m
             )

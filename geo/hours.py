@@ -508,6 +508,8 @@ def _schedule(
     return _by_day_type(values, closed)
 
 
+# Schedules are immutable and the same texts repeat thousands of times in one file.
+@lru_cache(maxsize=8192)
 def parse_hours(text: str | None) -> Schedule | None:
     """Parse Korean opening-hours text; None when it cannot be read without guessing.
 
@@ -623,6 +625,7 @@ def _column_pair(pair: tuple[str | None, str | None] | None) -> Intervals | None
         return None
 
 
+@lru_cache(maxsize=8192)
 def from_day_columns(
     weekday: tuple[str | None, str | None] | None,
     saturday: tuple[str | None, str | None] | None,
