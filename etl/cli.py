@@ -120,7 +120,7 @@ def _load(args: argparse.Namespace, config: Config) -> int:
     layer_ids = list(dict.fromkeys(args.layers or registry.LAYER_IDS))
     started = time.perf_counter()
     try:
-        store = open_store(database_url)
+        store = open_store(database_url, data_dir=config.data_dir)
         check = getattr(store, "check", None)
         if check:
             check()

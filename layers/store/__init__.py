@@ -1,6 +1,8 @@
-"""The store: one interface for reading and replacing layers, with a PostGIS implementation."""
+"""The store: one interface for reading and replacing layers; PostGIS and embedded (GeoPackage)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from layers.store.base import (
     FeatureQuery,
@@ -22,16 +24,32 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "embedded_dir",
     "open_store",
 ]
 
 
-def open_store(database_url: str | None) -> Store:
-    """The PostGIS store for a database URL."""
-    if not database_url:
-        raise StoreUnavailable(
-            "no database configured: set DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/sharemap)"
-        )
-    from layers.store.postgis import PostgisStore
+def open_store(
+    database_url: str | None,
+    *,
+    statement_timeout_ms: int | None = None,
+    data_dir: Path | str | None = None,
+) -> Store:
+    """The PostGIS store when a database URL is set, else the embedded store under `data_dir`."""
+    if database_url:
+        from layers.store.postgis import PostgisStore
 
-    return PostgisStore(database_url)
+        return PostgisStore(database_url, statement_timeout_ms=statement_timeout_ms)
+    if data_dir is None:
+        raise StoreUnavailable(
+            "no store configured: set DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/sharemap)"
+            " or SHAREMAP_DATA_DIR for the embedded store"
+        )
+    from layers.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(embedded_dir(data_dir))
+
+
+def embedded_dir(data_dir: Path | str) -> Path:
+    """Where the embedded store keeps its files inside the data directory."""
+    return Path(data_dir).expanduser() / "store"

@@ -39,7 +39,7 @@ def upgrade() -> None:
         """
         CREATE TABLE feature (
             version_id bigint NOT NULL REFERENCES layer_version (version_id) ON DELETE CASCADE,
-            id text NOT NULL,
+            id text COLLATE "C" NOT NULL,  -- ids sort byte-wise, as in the embedded store
             layer_id text NOT NULL,
             name text NOT NULL,
             address text,

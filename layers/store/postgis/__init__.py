@@ -10,8 +10,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from geo.distance import degree_radius, rank_key
+from geo.distance import degree_radius
+from layers import export
+from layers.export import ExportFormat
 from layers.record import FeatureRecord, Region
+from layers.store import nearest, search
 from layers.store.base import (
     FeatureQuery,
     Hit,
@@ -21,8 +24,13 @@ from layers.store.base import (
     Store,
     StoreError,
     StoreUnavailable,
+    TilePoint,
+    TileQuery,
 )
+from layers.store.nearest import Candidates
 from layers.store.postgis import queries as q
+from layers.store.postgis import tiles
+from layers.store.search import Place
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
 
@@ -42,9 +50,7 @@ def _copy_value(value: Any) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     s = value if isinstance(value, str) else str(value)
-    return (
-        s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _json(value: Any) -> str | None:
@@ -81,6 +87,7 @@ class PostgisStore(Store):
         self.engine: Engine = create_engine(
             engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
         )
+        self.tile_engine = tiles.engine(engine_url(database_url), connect_args)
 
     # -- health ---------------------------------------------------------------------------
 
@@ -102,6 +109,7 @@ class PostgisStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+        self.tile_engine.dispose()
 
     # -- versions -------------------------------------------------------------------------
 
@@ -143,7 +151,7 @@ class PostgisStore(Store):
         rows = 0
         try:
             with self._begin() as conn:
-                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                cursor = conn.connection.driver_connection.cursor()
                 with cursor.copy(q.COPY_FEATURES) as copy:
                     for r in records:
                         copy.write(_copy_line(version_id, r))
@@ -162,6 +170,17 @@ class PostgisStore(Store):
             conn.execute(q.PRUNE_OLD, {"layer_id": layer_id, "keep": KEEP_PREVIOUS})
         return LoadOutcome(layer_id, data_version, rows, changed=True)
 
+    def rollback(self, layer_id: str) -> str | None:
+        with self._begin() as conn:
+            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            previous = conn.execute(q.LATEST_PREVIOUS, {"layer_id": layer_id}).first()
+            if previous is None:
+                return None
+            version_id, data_version = previous
+            conn.execute(q.DROP_CURRENT, {"layer_id": layer_id})  # its rows go by cascade
+            conn.execute(q.MAKE_CURRENT, {"version_id": version_id})
+        return str(data_version)
+
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
         if self.version("regions") == data_version:
             return LoadOutcome("regions", data_version, self._count_regions(), changed=False)
@@ -169,7 +188,8 @@ class PostgisStore(Store):
             conn.execute(q.LOCK_LAYER, {"layer_id": "regions"})
             conn.execute(q.REGIONS_DELETE)
             batch = [
-                {"code": r.code, "sido": r.sido, "sigungu": r.sigungu, "wkb": r.wkb} for r in regions
+                {"code": r.code, "sido": r.sido, "sigungu": r.sigungu, "wkb": r.wkb}
+                for r in regions
             ]
             if batch:
                 conn.execute(q.REGIONS_INSERT, batch)
@@ -221,9 +241,12 @@ class PostgisStore(Store):
         if query.offset:
             params["offset"] = query.offset
         sql = text(q.select_features(where, query.limit is not None, bool(query.offset)))
+        # a server-side cursor for whole layers; a page (API items) is one round trip
+        streamed = query.limit is None or query.limit > 2000
         with self._connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=2000).execute(sql, params)
-            for row in result.mappings():
+            if streamed:
+                conn = conn.execution_options(stream_results=True, yield_per=2000)
+            for row in conn.execute(sql, params).mappings():
                 yield _record(row)
 
     def nearest(self, query: NearQuery) -> list[Hit]:
@@ -233,42 +256,31 @@ class PostgisStore(Store):
             for layer_id in query.layers:
                 if layer_id in current:
                     hits.extend(self._nearest_in(conn, current[layer_id][0], query))
-        hits.sort(key=lambda h: rank_key(h.distance_m, h.feature.id))
-        return hits[: query.limit]
+        return nearest.merge(hits, query.limit)
 
     def _nearest_in(self, conn: Any, version_id: int, query: NearQuery) -> list[Hit]:
         where, params = q.where_clause(False, query.filters)
         sql = text(q.nearest(where))
-        radius_deg = degree_radius(query.lat, query.radius_m)
-        candidates = max(query.limit * 2, 16)
-        while True:
-            params.update(
-                version_id=version_id,
-                lon=query.lon,
-                lat=query.lat,
-                radius_deg=radius_deg,
-                candidates=candidates,
-            )
-            rows = conn.execute(sql, params).mappings().all()
-            inside = sorted(
-                (
+        params.update(
+            version_id=version_id,
+            lon=query.lon,
+            lat=query.lat,
+            radius_deg=degree_radius(query.lat, query.radius_m),
+        )
+
+        def fetch(n: int) -> Candidates:
+            rows = conn.execute(sql, {**params, "candidates": n}).mappings().all()
+            return Candidates(
+                found=[
                     (float(r["distance_m"]), _record(r))
                     for r in rows
                     if r["distance_m"] <= query.radius_m
-                ),
-                key=lambda t: rank_key(t[0], t[1].id),
+                ],
+                last_planar_deg=float(rows[-1]["planar_deg"]) if rows else 0.0,
+                exhausted=len(rows) < n,
             )
-            if query.accept is not None:
-                inside = [t for t in inside if query.accept(t[1])]
-            inside = inside[: query.limit]
-            exhausted = len(rows) < candidates
-            # Exact once every point that could beat the k-th geodesic distance was fetched.
-            if exhausted or (
-                len(inside) == query.limit
-                and degree_radius(query.lat, inside[-1][0]) < rows[-1]["planar_deg"]
-            ):
-                return [Hit(rec, d) for d, rec in inside]
-            candidates *= 4
+
+        return nearest.search(query, fetch)
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         with self._connect() as conn:
@@ -288,6 +300,62 @@ class PostgisStore(Store):
             loaded_at=row["loaded_at"].isoformat(),
             stats=row["stats"] or {},
         )
+
+    def search(self, text: str, *, layers: tuple[str, ...], limit: int = 10) -> list[Place]:
+        words = search.terms(text)
+        if not words or limit <= 0:
+            return []
+        params: dict[str, Any] = {f"t{i}": w for i, w in enumerate(words)}
+        params["limit"] = limit
+        current = self._current()
+        version_ids = [current[layer_id][0] for layer_id in layers if layer_id in current]
+        with self._connect() as conn:
+            regions = [
+                Place("region", r.code, r.sigungu, r.sido, None, r.lon, r.lat)
+                for r in conn.execute(q.search_regions(len(words)), params)
+            ]
+            features = []
+            if version_ids:
+                rows = conn.execute(
+                    q.search_features(len(words)), {**params, "version_ids": version_ids}
+                )
+                features = [
+                    Place("feature", r.id, r.name, r.address, r.layer_id, r.lon, r.lat)
+                    for r in rows
+                ]
+        return search.merge(words, regions, features, limit)
+
+    # -- tiles (SQL in queries.py; parameters in tiles.py) -----------------------------------
+
+    def vector_tile(self, query: TileQuery) -> bytes:
+        return tiles.read(self.tile_engine, tiles.vector_tile, query)
+
+    def tile_points(self, query: TileQuery, *, margin: float = 0.0) -> list[TilePoint]:
+        return tiles.read(self.tile_engine, tiles.tile_points, query, margin)
+
+    # -- downloads ------------------------------------------------------------------------
+
+    def export(
+        self, layer_id: str, fmt: ExportFormat, query: FeatureQuery | None = None
+    ) -> Iterator[str]:
+        # A server-side cursor: each FETCH is its own statement, so statement_timeout bounds
+        # every one while a slow client may take as long as it needs for the whole download.
+        version_id = self._version_id(layer_id)
+        if version_id is None:
+            return
+        query = query or FeatureQuery()
+        fields = tuple(f.name for f in export.layer_fields(layer_id))
+        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
+        params.update(_bbox_params(query.bbox), version_id=version_id)
+        sql = q.export_geojson(where) if fmt == "geojson" else q.export_csv(fields, where)
+        with self._connect() as conn:
+            streaming = conn.execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
+            rows = streaming.execute(text(sql), params)
+            while batch := rows.fetchmany(EXPORT_BATCH):
+                if fmt == "geojson":
+                    yield ",".join([r[0] for r in batch])
+                else:
+                    yield export.csv_text(batch)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -340,3 +408,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 __all__ = ["DBAPIError", "PostgisStore", "StoreError", "engine_url"]
+
+
+EXPORT_BATCH = 2000

@@ -1,0 +1,339 @@
+"""The embedded store: GeoPackage files in a directory, read into memory with an rtree per layer.
+
+The directory holds `manifest.json` and one `<layer>.<version_id>.gpkg` per kept layer version
+(plus `regions.<version_id>.gpkg`). A load writes its GeoPackage to a temp file, fsyncs it and
+renames it into place, then replaces the manifest the same way: readers see the old manifest or
+the new one, never a half-written file. Readers stat the manifest at most every
+`RELOAD_CHECK_S` on read calls and switch to a newer one without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from geo.distance import degree_radius
+from geo.tiles import Tile
+from layers.record import FeatureRecord, Region
+from layers.store import nearest
+from layers.store.base import (
+    FeatureQuery,
+    Hit,
+    LayerInfo,
+    LoadOutcome,
+    NearQuery,
+    StaleVersion,
+    Store,
+    StoreUnavailable,
+    TilePoint,
+    TileQuery,
+)
+from layers.store.embedded import disk, gpkg, tiles
+from layers.store.embedded.disk import Manifest, Signature, Version
+from layers.store.embedded.memory import LayerIndex
+from layers.store.embedded.tiles import RegionsIndex
+
+KEEP_VERSIONS = 3  # the current one and the two before it, like the PostGIS store
+RELOAD_CHECK_S = 0.5
+REGIONS = "regions"
+_RETRIES = 5
+
+
+class EmbeddedStore(Store):
+    def __init__(self, directory: Path | str, *, preload: bool = True) -> None:
+        self.directory = Path(directory)
+        self._lock = threading.RLock()
+        self._manifest = Manifest()
+        self._signature: Signature | None = None
+        self._next_check = 0.0
+        # layer versions in memory: the current ones, and older ones a tile asked for
+        self._indexes: dict[tuple[str, int], LayerIndex] = {}
+        self._regions: RegionsIndex | None = None
+        self._reload()
+        if preload:
+            for layer_id in self._manifest.layers:
+                if layer_id != REGIONS:
+                    self._layer(layer_id)
+
+    def check(self) -> None:
+        """Raise StoreUnavailable with a clear message unless the directory is writable."""
+        with disk.write_lock(self.directory):
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            for layer in self._indexes.values():
+                layer.close()
+            self._indexes.clear()
+            self._regions = None
+
+    # -- the current manifest and hot reload ----------------------------------------------
+
+    def _current(self) -> Manifest:
+        now = time.monotonic()
+        if now >= self._next_check:
+            with self._lock:
+                self._next_check = now + RELOAD_CHECK_S
+                if disk.manifest_signature(self.directory) != self._signature:
+                    self._reload()
+        return self._manifest
+
+    def _reload(self) -> None:
+        with self._lock:
+            manifest, signature = disk.read_manifest(self.directory)
+            self._manifest, self._signature = manifest, signature
+            for key in list(self._indexes):
+                current = manifest.current(key[0])
+                if current is None or current.version_id != key[1]:
+                    del self._indexes[key]  # a reader mid-query keeps its own reference
+
+    def _check_now(self) -> None:
+        self._next_check = 0.0
+
+    def _layer(self, layer_id: str) -> LayerIndex | None:
+        """The current version of a point layer in memory (None: never loaded)."""
+        return self._pinned(layer_id, None)
+
+    def _pinned(self, layer_id: str, data_version: str | None) -> LayerIndex | None:
+        """A kept version of a point layer in memory: the current one, or (for a tile pinned
+        to it) the newest kept version with `data_version`, preferring the current one."""
+        if layer_id == REGIONS:
+            return None
+        for _ in range(_RETRIES):
+            entry = _find(self._current(), layer_id, data_version)
+            if entry is None:
+                return None
+            layer = self._indexes.get((layer_id, entry.version_id))
+            if layer is not None:
+                return layer
+            with self._lock:
+                layer = self._indexes.get((layer_id, entry.version_id))
+                if layer is not None:
+                    return layer
+                try:
+                    records = gpkg.read_features(self.directory / entry.file, layer_id)
+                except gpkg.FileMissing:
+                    # a newer manifest dropped this file after ours was read: catch up
+                    self._reload()
+                    continue
+                layer = LayerIndex(entry.version_id, records)
+                self._indexes[(layer_id, entry.version_id)] = layer
+                return layer
+        raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
+
+    def _regions_index(self, data_version: str | None = None) -> RegionsIndex | None:
+        for _ in range(_RETRIES):
+            entry = _find(self._current(), REGIONS, data_version)
+            if entry is None:
+                return None
+            cached = self._regions
+            if cached is not None and cached.version_id == entry.version_id:
+                return cached
+            try:
+                regions = gpkg.read_regions(self.directory / entry.file)
+            except gpkg.FileMissing:
+                with self._lock:
+                    self._reload()
+                continue
+            cached = self._regions = RegionsIndex(entry.version_id, regions)
+            return cached
+        raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
+
+    # -- versions -------------------------------------------------------------------------
+
+    def version(self, layer_id: str) -> str | None:
+        entry = self._current().current(layer_id)
+        return entry.data_version if entry else None
+
+    def versions(self) -> dict[str, str]:
+        return {layer: v[-1].data_version for layer, v in self._current().layers.items()}
+
+    # -- writing --------------------------------------------------------------------------
+
+    def replace_layer(
+        self,
+        layer_id: str,
+        records: Iterable[FeatureRecord],
+        *,
+        data_version: str,
+        stats: dict[str, Any] | None = None,
+    ) -> LoadOutcome:
+        disk.check_layer_id(layer_id)
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            current = manifest.current(layer_id)
+            if current is not None and current.data_version == data_version:
+                return LoadOutcome(layer_id, data_version, current.rows, changed=False)
+            version_id = manifest.next_version_id
+            name = f"{layer_id}.{version_id}.gpkg"
+            with disk.placed_atomically(self.directory / name) as tmp:
+                rows = gpkg.write_features(tmp, layer_id, records)
+            entry = Version(version_id, data_version, name, rows, _now(), dict(stats or {}))
+            kept = (*manifest.layers.get(layer_id, ()), entry)
+            self._commit(manifest.with_versions(layer_id, kept[-KEEP_VERSIONS:]), manifest)
+        return LoadOutcome(layer_id, data_version, rows, changed=True)
+
+    def rollback(self, layer_id: str) -> str | None:
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            kept = manifest.layers.get(layer_id, ())
+            if len(kept) < 2:
+                return None
+            self._commit(manifest.with_versions(layer_id, kept[:-1]), manifest)
+        return kept[-2].data_version
+
+    def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            current = manifest.current(REGIONS)
+            if current is not None and current.data_version == data_version:
+                return LoadOutcome(REGIONS, data_version, current.rows, changed=False)
+            version_id = manifest.next_version_id
+            name = f"{REGIONS}.{version_id}.gpkg"
+            with disk.placed_atomically(self.directory / name) as tmp:
+                rows = gpkg.write_regions(tmp, regions)
+            entry = Version(version_id, data_version, name, rows, _now())
+            # like the PostGIS store, only the current regions are kept
+            self._commit(manifest.with_versions(REGIONS, (entry,)), manifest)
+        return LoadOutcome(REGIONS, data_version, rows, changed=True)
+
+    def _writable_manifest(self) -> Manifest:
+        """The manifest on disk (holding the write lock), after clearing a dead writer's files."""
+        manifest, _signature = disk.read_manifest(self.directory)
+        disk.remove_leftovers(self.directory, manifest)
+        return manifest
+
+    def _commit(self, manifest: Manifest, before: Manifest) -> None:
+        disk.write_manifest(self.directory, manifest)
+        disk.remove_files(self.directory, before.files() - manifest.files())
+        self._check_now()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def regions(self) -> Iterator[Region]:
+        index = self._regions_index()
+        if index is not None:
+            yield from index.regions
+
+    def count(self, layer_id: str, query: FeatureQuery | None = None) -> int:
+        layer = self._layer(layer_id)
+        if layer is None:
+            return 0
+        if query is None:
+            return len(layer)
+        return len(layer.select(query))
+
+    def get(self, layer_id: str, feature_id: str) -> FeatureRecord | None:
+        layer = self._layer(layer_id)
+        if layer is None:
+            return None
+        position = layer.positions.get(feature_id)
+        return None if position is None else layer.records[position]
+
+    def features(self, layer_id: str, query: FeatureQuery | None = None) -> Iterator[FeatureRecord]:
+        layer = self._layer(layer_id)
+        if layer is None:
+            return
+        query = query or FeatureQuery()
+        positions = layer.select(query)[query.offset :]
+        if query.limit is not None:
+            positions = positions[: query.limit]
+        for i in positions.tolist():
+            yield layer.records[i]
+
+    def nearest(self, query: NearQuery) -> list[Hit]:
+        radius_deg = degree_radius(query.lat, query.radius_m)
+        hits: list[Hit] = []
+        for layer_id in query.layers:
+            layer = self._layer(layer_id)
+            if layer is None:
+                continue
+
+            def fetch(n: int, layer: LayerIndex = layer) -> nearest.Candidates:
+                return layer.candidates(query.lon, query.lat, radius_deg, n, query.filters)
+
+            hits.extend(nearest.search(query, fetch))
+        return nearest.merge(hits, query.limit)
+
+    def layer_info(self, layer_id: str) -> LayerInfo | None:
+        layer = self._layer(layer_id)
+        entry = self._manifest.current(layer_id)
+        if entry is None:
+            return None
+        if layer is not None and layer.version_id != entry.version_id:
+            layer = self._layer(layer_id)  # a newer version came between the two lines above
+            entry = self._manifest.current(layer_id)
+            if entry is None or (layer is not None and layer.version_id != entry.version_id):
+                raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing")
+        return LayerInfo(
+            layer=layer_id,
+            data_version=entry.data_version,
+            count=entry.rows,
+            bbox=layer.extent if layer else None,
+            updated_min=layer.updated_min if layer else None,
+            updated_max=layer.updated_max if layer else None,
+            loaded_at=entry.loaded_at,
+            stats=dict(entry.stats),
+        )
+
+    # -- tiles ----------------------------------------------------------------------------
+
+    def vector_tile(self, query: TileQuery) -> bytes:
+        if not query.layers:
+            return b""
+        tile = Tile(query.x, query.y, query.z)
+        layers: list[tuple[str, list[dict[str, Any]]]] = []
+        stale = False
+        for layer_id, data_version in query.layers:
+            if layer_id == REGIONS:
+                regions = self._regions_index(data_version)
+                stale |= regions is None
+                if regions is not None:
+                    layers.append((layer_id, tiles.regions_layer(regions, tile)))
+            else:
+                layer = self._pinned(layer_id, data_version)
+                stale |= layer is None
+                if layer is not None:
+                    features = tiles.points_layer(layer_id, layer, tile, query.cluster_cells)
+                    layers.append((layer_id, features))
+        if stale:
+            raise _stale(query)
+        return tiles.encode(layers)
+
+    def tile_points(self, query: TileQuery, *, margin: float = 0.0) -> list[TilePoint]:
+        pins = [(layer, version) for layer, version in query.layers if layer != REGIONS]
+        tile = Tile(query.x, query.y, query.z)
+        points: list[TilePoint] = []
+        for layer_id, data_version in pins:
+            layer = self._pinned(layer_id, data_version)
+            if layer is None:
+                raise _stale(query)
+            points += tiles.tile_points(layer_id, layer, tile, query.cluster_cells, margin)
+        return points
+
+
+def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Version | None:
+    """The current version (data_version None), or the newest kept one with data_version,
+    the current one first."""
+    kept = manifest.layers.get(layer_id, ())
+    if data_version is None:
+        return kept[-1] if kept else None
+    return next((v for v in reversed(kept) if v.data_version == data_version), None)
+
+
+def _stale(query: TileQuery) -> StaleVersion:
+    return StaleVersion(
+        "a requested data version is no longer stored: "
+        + ", ".join(f"{layer}@{version}" for layer, version in query.layers)
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+__all__ = ["EmbeddedStore"]

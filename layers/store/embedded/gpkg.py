@@ -1,0 +1,180 @@
+"""GeoPackage files of the embedded store (pyogrio/GDAL): one point table per layer version, one
+multipolygon table of regions. Nested values (opening_hours, props) are JSON text columns."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio.raw
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from layers.record import COMMON_FIELDS, FeatureRecord, Region
+from layers.store.base import StoreError
+
+# Rows handed to GDAL at a time: a load never holds more than this in column arrays.
+BATCH = 5000
+REGIONS_TABLE = "regions"
+JSON_FIELDS = ("opening_hours", "props")
+TEXT_FIELDS = tuple(f for f in COMMON_FIELDS if f not in JSON_FIELDS and f != "wheelchair")
+FIELDS = (*TEXT_FIELDS, *JSON_FIELDS, "wheelchair")
+_GDAL_ERRORS = (OSError, DataSourceError, DataLayerError, RuntimeError)
+
+
+class FileMissing(Exception):
+    """The file disappeared (a newer manifest dropped it after ours was read)."""
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def write_features(path: Path, table: str, records: Iterable[FeatureRecord]) -> int:
+    """Write `records` as the point table `table` of a new GeoPackage; returns the row count.
+
+    Records stream through in batches. An exception from `records` propagates unchanged.
+    """
+    seen: set[str] = set()
+    rows = 0
+    iterator = iter(records)
+    while True:
+        batch = list(itertools.islice(iterator, BATCH))
+        if not batch and rows:
+            return rows
+        for r in batch:
+            if r.id in seen:
+                raise StoreError(f"duplicate feature id {r.id!r} in layer {table!r}")
+            seen.add(r.id)
+        _write_batch(path, table, batch, append=rows > 0)
+        rows += len(batch)
+        if len(batch) < BATCH:
+            return rows
+
+
+def _write_batch(path: Path, table: str, batch: list[FeatureRecord], *, append: bool) -> None:
+    columns: list[np.ndarray] = [
+        np.array([getattr(r, name) for r in batch], dtype=object) for name in TEXT_FIELDS
+    ]
+    columns += [
+        np.array([_json(getattr(r, name)) for r in batch], dtype=object) for name in JSON_FIELDS
+    ]
+    columns.append(np.array([bool(r.wheelchair) for r in batch], dtype=bool))
+    masks: list[np.ndarray | None] = [None] * (len(FIELDS) - 1)
+    masks.append(np.array([r.wheelchair is None for r in batch], dtype=bool))
+    lons = np.array([r.lon for r in batch], dtype=float)
+    lats = np.array([r.lat for r in batch], dtype=float)
+    geometry = shapely.to_wkb(shapely.points(lons, lats))
+    try:
+        pyogrio.raw.write(
+            str(path),
+            geometry,
+            columns,
+            list(FIELDS),
+            field_mask=masks,
+            layer=table,
+            driver="GPKG",
+            geometry_type="Point",
+            crs="EPSG:4326",
+            append=append,
+        )
+    except _GDAL_ERRORS as exc:
+        raise StoreError(f"cannot write {path}: {exc}") from exc
+
+
+def read_features(path: Path, table: str) -> list[FeatureRecord]:
+    """Every record of a layer file, sorted by id (code point order, like PostgreSQL's C
+    collation)."""
+    meta, _fids, geometry, columns = _read(path, table)
+    data = dict(zip(meta["fields"], columns, strict=True))
+    if len(geometry) == 0:
+        return []
+    xy = shapely.get_coordinates(shapely.from_wkb(geometry))
+    lons, lats = xy[:, 0].tolist(), xy[:, 1].tolist()
+    text = {name: data[name].tolist() for name in TEXT_FIELDS}
+    hours = _json_column(data["opening_hours"].tolist())
+    props = _json_column(data["props"].tolist())
+    wheelchair = data["wheelchair"].tolist()  # float: 1.0, 0.0, NaN for NULL
+    records = [
+        FeatureRecord(
+            layer=text["layer"][i],
+            id=text["id"][i],
+            name=text["name"][i],
+            lon=lons[i],
+            lat=lats[i],
+            address=text["address"][i],
+            sido=text["sido"][i],
+            sigungu=text["sigungu"][i],
+            phone=text["phone"][i],
+            opening_hours_raw=text["opening_hours_raw"][i],
+            opening_hours=hours[i],
+            fee=text["fee"][i],
+            fee_text=text["fee_text"][i],
+            wheelchair=None if math.isnan(wheelchair[i]) else bool(wheelchair[i]),
+            source=text["source"][i],
+            updated_at=text["updated_at"][i],
+            props=props[i] or {},
+        )
+        for i in range(len(lons))
+    ]
+    records.sort(key=lambda r: r.id)
+    return records
+
+
+def _json_column(texts: list[str | None]) -> list[Any]:
+    """Decode a column of JSON texts in one call (per-call overhead dominated otherwise)."""
+    return json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")
+
+
+def write_regions(path: Path, regions: Iterable[Region]) -> int:
+    batch = list(regions)  # ~250 polygons
+    geometries = shapely.from_wkb([r.wkb for r in batch])
+    polygons = shapely.get_type_id(geometries) == shapely.GeometryType.POLYGON
+    geometries[polygons] = [shapely.MultiPolygon([g]) for g in geometries[polygons]]
+    columns = [
+        np.array([getattr(r, name) for r in batch], dtype=object)
+        for name in ("code", "sido", "sigungu")
+    ]
+    try:
+        pyogrio.raw.write(
+            str(path),
+            shapely.to_wkb(geometries, byte_order=1),
+            columns,
+            ["code", "sido", "sigungu"],
+            layer=REGIONS_TABLE,
+            driver="GPKG",
+            geometry_type="MultiPolygon",
+            crs="EPSG:4326",
+        )
+    except _GDAL_ERRORS as exc:
+        raise StoreError(f"cannot write {path}: {exc}") from exc
+    return len(batch)
+
+
+def read_regions(path: Path) -> list[Region]:
+    meta, _fids, geometry, columns = _read(path, REGIONS_TABLE)
+    data = dict(zip(meta["fields"], columns, strict=True))
+    regions = [
+        Region(code=code, sido=sido, sigungu=sigungu, wkb=bytes(wkb))
+        for code, sido, sigungu, wkb in zip(
+            data["code"], data["sido"], data["sigungu"], geometry, strict=True
+        )
+    ]
+    regions.sort(key=lambda r: r.code)
+    return regions
+
+
+def _read(path: Path, table: str) -> Any:
+    if not path.is_file():
+        raise FileMissing(str(path))
+    try:
+        return pyogrio.raw.read(str(path), layer=table)
+    except _GDAL_ERRORS as exc:
+        if not path.is_file():
+            raise FileMissing(str(path)) from None
+        raise StoreError(f"cannot read {path}: {exc}") from exc

@@ -1,0 +1,90 @@
+"""What the map tiles hold: each layer's tile attributes, the zoom range and the cluster grid.
+
+Both stores, the raster renderer and the app read these, so that every tile agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from layers import registry
+
+REGIONS = "regions"  # the sigungu boundaries layer, the default base map
+
+MIN_ZOOM = 0
+MAX_ZOOM = 16  # TileJSON maxzoom: deeper views overzoom the z16 tiles
+# Below this zoom points are clustered on a grid aligned to the tile. Measured with
+# bench/tiles/sizes.py on the real files: the densest unclustered tile (central Seoul) is
+# 1.05 MB at z10, 530 KB at z11 and 203 KB at z12, so z12 is the first that stays < 500 KB.
+CLUSTER_BELOW_ZOOM = 12
+# Cells per tile side. MapLibre draws a vector tile 512 px wide and a raster tile is 256 px,
+# so both make 32-pixel cells on screen.
+MVT_CLUSTER_CELLS = 16
+PNG_CLUSTER_CELLS = 8
+POINT_BUFFER = 64  # MVT units (of 4096) of unclustered points kept outside the tile edge
+
+TileType = Literal["int", "float", "bool", "text"]
+
+
+@dataclass(frozen=True)
+class TileField:
+    name: str
+    type: TileType
+    description: str
+
+
+# The common attributes of an unclustered point, then the few layer fields a map needs.
+COMMON_FIELDS: tuple[TileField, ...] = (
+    TileField("id", "text", "Feature id"),
+    TileField("name", "text", "Name"),
+    TileField("fee", "text", "free, paid or unknown"),
+)
+CLUSTER_FIELDS: tuple[TileField, ...] = (
+    TileField("count", "int", "Points in this grid cell (1: also id and name)"),
+)
+REGION_FIELDS: tuple[TileField, ...] = (
+    TileField("code", "text", "Sigungu code"),
+    TileField("name", "text", "Sigungu (시군구)"),
+    TileField("sido", "text", "Province (시도)"),
+)
+LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "bike_stations": ("racks", "bikes"),
+    "public_toilets": ("open_24h", "toilet_type"),
+    "cooling_shelters": ("facility_type", "capacity"),
+    "campsites": ("sites", "business_status"),
+    "testing_site_parking": ("capacity", "site_name"),
+}
+_TILE_TYPES: dict[str, TileType] = {
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "text": "text",
+    "date": "text",
+}
+
+
+def layer_fields(layer_id: str) -> tuple[TileField, ...]:
+    """The layer-specific attributes of an unclustered point, typed from the layer spec."""
+    spec = registry.get(layer_id)
+    by_name = {f.name: f for f in spec.fields}
+    return tuple(
+        TileField(name, _TILE_TYPES[by_name[name].type], by_name[name].label_en)
+        for name in LAYER_FIELDS.get(layer_id, ())
+    )
+
+
+def point_fields(layer_id: str) -> tuple[TileField, ...]:
+    """Every attribute a point of the layer may carry, over all zooms."""
+    return COMMON_FIELDS + layer_fields(layer_id) + CLUSTER_FIELDS
+
+
+def cluster_cells(z: int, raster: bool = False) -> int | None:
+    """Cells per tile side for clustering at zoom `z`, or None when points are not clustered."""
+    if z >= CLUSTER_BELOW_ZOOM:
+        return None
+    return PNG_CLUSTER_CELLS if raster else MVT_CLUSTER_CELLS
+
+
+def is_tile_layer(layer_id: str) -> bool:
+    return layer_id == REGIONS or layer_id in registry.LAYER_IDS
