@@ -8,11 +8,14 @@ USAGE = """usage: sharemap <command> [options]
 
 commands:
   load        load layers from the source files into the store   (sharemap load --help)
+  rollback    make the previous version of a layer current again  (sharemap rollback --layer L)
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
+  serve       serve the web API and pages     (sharemap serve [--host H] [--port P] [--workers N])
+  demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "db", "sources"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +28,29 @@ def main(argv: list[str] | None = None) -> int:
         from etl.cli import main as etl_main
 
         return etl_main(args)
+    if command == "serve":
+        from app.cli import main as app_main
+
+        return app_main(args[1:])
+    if command == "demo":
+        return demo(args[1:])
     print(f"sharemap: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
+
+
+def demo(argv: list[str]) -> int:
+    """Load all layers (into the embedded store unless DATABASE_URL is set), then serve."""
+    from app.cli import parser as serve_parser
+
+    serve_parser().parse_args(argv)  # a bad flag fails before the load, not after
+    from etl.cli import main as etl_main
+
+    code = etl_main(["load"])
+    if code != 0:
+        return code
+    from app.cli import main as app_main
+
+    return app_main(argv)
 
 
 if __name__ == "__main__":
