@@ -4,45 +4,61 @@ this module works out its parameters from the tile math and checks the version p
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+import psycopg
+from sqlalchemy import TextClause, create_engine
+from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from geo.tiles import EXTENT, Tile, buffered_bounds, cell_size
 from layers import tileset
 from layers.store.base import StaleVersion, StoreUnavailable, TilePoint, TileQuery
 from layers.store.postgis import queries as q
 
-T = TypeVar("T")
 REGION_BUFFER = 64  # MVT units of polygon kept outside the tile, as ST_AsMVTGeom's default
 
 
-def engine(url: str, connect_args: dict[str, Any]) -> Engine:
-    """A small pool of its own for tile reads: autocommit, so no BEGIN/ROLLBACK round trips, and
-    no pre-ping; together they cut a statement's overhead from ~0.67 to ~0.12 ms. A connection
-    that died meanwhile fails one statement, which `read` retries on a fresh one."""
-    return create_engine(
-        url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", connect_args=connect_args
-    )
+class TileReader:
+    """Runs tile statements on a small pool of its own: autocommit (no BEGIN/ROLLBACK round
+    trips), no pre-ping, and straight through psycopg with each statement compiled once, so
+    psycopg prepares it after a few runs. Measured: ~0.67 ms of overhead per statement through
+    the store's engine, ~0.06 ms here. A connection that died meanwhile fails one statement,
+    which is retried once on a fresh connection."""
 
+    def __init__(self, url: str, connect_args: dict[str, Any]) -> None:
+        self.engine = create_engine(
+            url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", connect_args=connect_args
+        )
+        self._compiled: dict[TextClause, str] = {}
 
-def read(tile_engine: Engine, fetch: Callable[..., T], *args: Any) -> T:
-    for attempt in (1, 2):
-        try:
-            with tile_engine.connect() as conn:
-                return fetch(conn, *args)
-        except DBAPIError as exc:
-            if attempt == 1 and exc.connection_invalidated:
-                continue
-            if isinstance(exc, OperationalError):
+    def rows(self, clause: TextClause, params: dict[str, Any]) -> list[Any]:
+        sql = self._compiled.get(clause)
+        if sql is None:
+            sql = self._compiled[clause] = str(clause.compile(dialect=self.engine.dialect))
+        for attempt in (1, 2):
+            try:
+                conn = self.engine.raw_connection()
+            except SAOperationalError as exc:
                 raise StoreUnavailable(f"cannot read tiles: {str(exc.orig).strip()}") from None
-            raise
-    raise AssertionError("unreachable")
+            try:
+                cursor = conn.cursor()
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+            except psycopg.OperationalError as exc:
+                if getattr(conn.dbapi_connection, "broken", False):
+                    conn.invalidate()
+                    if attempt == 1:
+                        continue
+                raise StoreUnavailable(f"cannot read tiles: {str(exc).strip()}") from None
+            finally:
+                conn.close()  # back to the pool (or away, once invalidated)
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
-def vector_tile(conn: Any, query: TileQuery) -> bytes:
+def vector_tile(reader: TileReader, query: TileQuery) -> bytes:
     clustered = query.cluster_cells is not None
     margin = 0.0 if clustered else float(tileset.POINT_BUFFER)
     layers = tuple(
@@ -50,12 +66,12 @@ def vector_tile(conn: Any, query: TileQuery) -> bytes:
     )
     if not layers:
         return b""
-    row = conn.execute(q.vector_tile(layers, clustered), _params(query, margin)).one()
-    _check_pins(query, int(row.pinned))
-    return bytes(row.mvt or b"")
+    ((mvt, pinned),) = reader.rows(q.vector_tile(layers, clustered), _params(query, margin))
+    _check_pins(query, int(pinned))
+    return bytes(mvt or b"")
 
 
-def tile_points(conn: Any, query: TileQuery, margin: float) -> list[TilePoint]:
+def tile_points(reader: TileReader, query: TileQuery, margin: float) -> list[TilePoint]:
     pins = tuple(pair for pair in query.layers if pair[0] != tileset.REGIONS)
     if not pins:
         return []
@@ -65,7 +81,7 @@ def tile_points(conn: Any, query: TileQuery, margin: float) -> list[TilePoint]:
         size = cell_size(query.cluster_cells)
         margin = math.ceil(margin / size) * size
     sql = q.tile_points(len(pins), query.cluster_cells is not None)
-    rows = conn.execute(sql, _params(pinned_query, margin)).all()
+    rows = reader.rows(sql, _params(pinned_query, margin))
     _check_pins(pinned_query, int(rows[-1][3]))
     return [TilePoint(pins[i][0], float(px), float(py), int(n)) for i, px, py, n in rows[:-1]]
 

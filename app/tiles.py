@@ -1,0 +1,203 @@
+"""Serving tiles: tile addresses, version tokens, strong ETags, the per-process LRU and the
+response headers (immutable for the current `?v=`, else no-cache; 304; CORS)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from flask import Response, current_app, request
+
+from app.context import settings
+from app.errors import InvalidParameter, NotFound
+from app.versions import current_versions, refresh_versions
+from geo.tiles import MAX_ZOOM, is_valid
+from layers import registry, tileset
+from layers.store.base import StaleVersion, TileQuery
+
+# Bump when the bytes of a tile change for the same data (SQL, tileset, renderer), so that
+# ETags and `?v=` tokens change with them.
+TILES_REVISION = "1"
+IMMUTABLE = "public, max-age=31536000, immutable"
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+PNG_TYPE = "image/png"
+_CACHE_KEY = "sharemap.tile_cache"
+
+Pins = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TileAddress:
+    z: int
+    x: int
+    y: int
+
+    @classmethod
+    def parse(cls, z: str, x: str, y: str) -> TileAddress:
+        """z/x/y from a URL; InvalidParameter unless they name a tile (z ≤ 22)."""
+        values = {name: _integer(name, raw) for name, raw in (("z", z), ("x", x), ("y", y))}
+        if not 0 <= values["z"] <= MAX_ZOOM:
+            raise _out_of_range("z", MAX_ZOOM, values["z"])
+        if not is_valid(values["x"], values["y"], values["z"]):
+            bad = "x" if not 0 <= values["x"] < 2 ** values["z"] else "y"
+            raise _out_of_range(bad, 2 ** values["z"] - 1, values[bad])
+        return cls(values["z"], values["x"], values["y"])
+
+
+def split_scale(y: str) -> tuple[str, int]:
+    """ "12@2x" → ("12", 2); "12" → ("12", 1)."""
+    return (y[:-3], 2) if y.endswith("@2x") else (y, 1)
+
+
+def point_layer(layer_id: str) -> str:
+    """A point layer id from a URL; NotFound for anything else."""
+    if layer_id not in registry.LAYER_IDS:
+        raise NotFound("unknown_collection", value=layer_id, choices=", ".join(registry.LAYER_IDS))
+    return layer_id
+
+
+def tile_layers(raw: str | None) -> tuple[str, ...]:
+    """`?layers=a,b` in the order given (default: regions, then every point layer)."""
+    if raw is None or not raw.strip():
+        return (tileset.REGIONS, *registry.LAYER_IDS)
+    chosen: list[str] = []
+    for layer_id in (part.strip() for part in raw.split(",")):
+        if not tileset.is_tile_layer(layer_id):
+            choices = ", ".join((tileset.REGIONS, *registry.LAYER_IDS))
+            raise NotFound("unknown_layer", parameter="layers", value=layer_id, choices=choices)
+        if layer_id not in chosen:
+            chosen.append(layer_id)
+    return tuple(chosen)
+
+
+def pins(layer_ids: Iterable[str], versions: Mapping[str, str]) -> Pins:
+    """The loaded ones among `layer_ids`, each with its data_version."""
+    return tuple((layer_id, versions[layer_id]) for layer_id in layer_ids if layer_id in versions)
+
+
+@lru_cache(maxsize=1024)
+def version_token(pinned: Pins) -> str:
+    """The `?v=` of URLs of tiles holding these layers: it changes when any of them is reloaded."""
+    text = ";".join(f"{layer}={version}" for layer, version in sorted(pinned))
+    return hashlib.sha256(f"{TILES_REVISION};{text}".encode()).hexdigest()[:16]
+
+
+def current_token(layer_ids: Iterable[str]) -> str:
+    return version_token(pins(layer_ids, current_versions()))
+
+
+class TileCache:
+    """A thread-safe LRU of tile bytes; keys hold the data versions, so entries never go stale."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[object, ...], body: bytes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def tile_cache() -> TileCache:
+    cache: TileCache | None = current_app.extensions.get(_CACHE_KEY)
+    if cache is None:
+        cache = TileCache(settings().SHAREMAP_TILE_CACHE_SIZE)
+        current_app.extensions[_CACHE_KEY] = cache
+    return cache
+
+
+def serve_tile(
+    kind: str,
+    address: TileAddress,
+    layer_ids: Sequence[str],
+    build: Callable[[TileQuery], bytes],
+    media_type: str,
+    cluster_cells: int | None,
+) -> Response:
+    """The tile response: 304 when If-None-Match holds its ETag, else the bytes (from the LRU
+    or `build`); an empty body is 204. A load that removes a version mid-request is retried
+    once with fresh versions."""
+    versions = current_versions()
+    for attempt in (1, 2):
+        pinned = pins(layer_ids, versions)
+        key = (kind, address.z, address.x, address.y, pinned)
+        token = version_token(pinned)
+        # the token covers the data and TILES_REVISION; the rest names the tile
+        etag = f"{token}-{kind}-{address.z}-{address.x}-{address.y}"
+        cache_control = IMMUTABLE if request.args.get("v") == token else "no-cache"
+        if _matches(etag):
+            return _headers(Response(status=304), etag, cache_control)
+        body = tile_cache().get(key)
+        if body is None:
+            query = TileQuery(address.z, address.x, address.y, pinned, cluster_cells)
+            try:
+                body = build(query)
+            except StaleVersion:
+                if attempt == 2:
+                    raise
+                versions = refresh_versions()
+                continue
+            tile_cache().put(key, body)
+        response = Response(body, status=200 if body else 204, mimetype=media_type)
+        return _headers(response, etag, cache_control)
+    raise AssertionError("unreachable")
+
+
+def serve_document(
+    kind: str, layer_ids: Sequence[str], build: Callable[[Pins, str], dict[str, Any]]
+) -> Response:
+    """A JSON document about the tiles of `layer_ids` (TileJSON, style, tileset metadata):
+    built from their pinned versions and token, kept in the LRU, revalidated by ETag."""
+    pinned = pins(layer_ids, current_versions())
+    key = (kind, request.url, pinned)
+    etag = hashlib.sha256(f"{TILES_REVISION};{key!r}".encode()).hexdigest()[:24]
+    if _matches(etag):
+        return _headers(Response(status=304), etag, "no-cache")
+    body = tile_cache().get(key)
+    if body is None:
+        document = build(pinned, version_token(pinned))
+        body = json.dumps(document, ensure_ascii=False).encode()
+        tile_cache().put(key, body)
+    return _headers(Response(body, mimetype="application/json"), etag, "no-cache")
+
+
+def _matches(etag: str) -> bool:
+    if "If-None-Match" not in request.headers:
+        return False
+    return request.if_none_match.contains(etag) or request.if_none_match.star_tag
+
+
+def _headers(response: Response, etag: str, cache_control: str) -> Response:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def _integer(name: str, raw: str) -> int:
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidParameter("not_an_integer", parameter=name, name=name, value=raw)
+    return int(raw)
+
+
+def _out_of_range(name: str, last: int, value: int) -> InvalidParameter:
+    return InvalidParameter("out_of_range", parameter=name, name=name, min=0, max=last, value=value)

@@ -1,0 +1,152 @@
+"""Raster tiles: a layer's points and counted clusters drawn with Pillow on a transparent
+256-pixel tile (512 at @2x), in the layer's colour with its icon, to overlay any base map."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from geo.tiles import EXTENT
+from layers.spec import LayerSpec
+from layers.store.base import TilePoint
+
+TILE_PX = 256
+POINT_RADIUS_PX = 7.0
+MAX_CLUSTER_RADIUS_PX = 17.0  # a 32-pixel cluster cell holds the largest circle
+# Pillow draws without anti-aliasing: draw on a canvas this many times larger, then reduce.
+CANVAS_PX = 1024
+WHITE = (255, 255, 255, 255)
+
+
+def margin_px() -> float:
+    """How far outside a tile a marker can reach, in 256-pixel tile pixels."""
+    return MAX_CLUSTER_RADIUS_PX + 2
+
+
+def margin_units() -> float:
+    """margin_px in tile units (geo.tiles.EXTENT per tile side): what to ask the store for."""
+    return margin_px() * EXTENT / TILE_PX
+
+
+def cluster_radius_px(count: int) -> float:
+    if count <= 1:
+        return POINT_RADIUS_PX
+    return min(MAX_CLUSTER_RADIUS_PX, 8.0 + 1.5 * math.log2(count))
+
+
+def count_label(count: int) -> str:
+    """1234 → "1.2k", 23456 → "23k"."""
+    if count < 1000:
+        return str(count)
+    if count < 10000:
+        return f"{count / 1000:.1f}k"
+    return f"{count // 1000}k"
+
+
+def render_png(
+    points: Iterable[TilePoint], spec: LayerSpec, *, scale: int = 1, extent: int = EXTENT
+) -> bytes:
+    """A PNG tile of `points` (tile units, y down, possibly outside the tile by a margin)."""
+    ordered = sorted(points, key=lambda p: (p.count, p.py, p.px))
+    if not ordered:
+        return empty_png(scale)
+    canvas = Image.new("RGBA", (CANVAS_PX, CANVAS_PX), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    k = CANVAS_PX / TILE_PX  # canvas pixels per 256-tile pixel
+    fill = _rgba(spec.colour)
+    icon = ICONS.get(spec.icon)
+    for p in ordered:
+        cx, cy = p.px / extent * CANVAS_PX, p.py / extent * CANVAS_PX
+        r = cluster_radius_px(p.count) * k
+        outline = (1.5 if p.count == 1 else 2.0) * k
+        draw.ellipse(
+            (cx - r, cy - r, cx + r, cy + r), fill=fill, outline=WHITE, width=round(outline)
+        )
+        if p.count > 1:
+            label = count_label(p.count)
+            font = _font(round(min(r * 0.9, r * 2.6 / max(len(label), 2))))
+            draw.text((cx, cy), label, fill=WHITE, font=font, anchor="mm")
+        elif icon is not None:
+            icon(draw, cx, cy, r * 0.62, k)
+    size = TILE_PX * scale
+    out = canvas.resize((size, size), Image.Resampling.BOX)
+    return _png(out)
+
+
+@cache
+def empty_png(scale: int = 1) -> bytes:
+    size = TILE_PX * scale
+    return _png(Image.new("RGBA", (size, size), (0, 0, 0, 0)))
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _rgba(colour: str) -> tuple[int, int, int, int]:
+    value = colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16), 235
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=max(size, 8))
+
+
+# -- icons: white pictograms inside a point marker, in a box of half-width `s` ---------------
+
+Icon = Callable[[ImageDraw.ImageDraw, float, float, float, float], None]
+
+
+def _bicycle(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
+    w = max(1, round(0.9 * k))
+    wheel = s * 0.42
+    for wx in (x - s * 0.52, x + s * 0.52):
+        draw.ellipse(
+            (wx - wheel, y + s * 0.2 - wheel, wx + wheel, y + s * 0.2 + wheel),
+            outline=WHITE,
+            width=w,
+        )
+    frame = [(x - s * 0.52, y + s * 0.2), (x - s * 0.1, y - s * 0.45), (x + s * 0.3, y - s * 0.45)]
+    draw.line(
+        [*frame, (x + s * 0.52, y + s * 0.2), (x, y + s * 0.2), frame[1]], fill=WHITE, width=w
+    )
+
+
+def _toilet(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
+    head = s * 0.24
+    draw.ellipse((x - head, y - s * 0.95, x + head, y - s * 0.95 + 2 * head), fill=WHITE)
+    draw.polygon(
+        [(x - s * 0.45, y + s * 0.35), (x, y - s * 0.4), (x + s * 0.45, y + s * 0.35)], fill=WHITE
+    )
+    draw.rectangle((x - s * 0.28, y + s * 0.3, x + s * 0.28, y + s * 0.95), fill=WHITE)
+
+
+def _snowflake(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
+    w = max(1, round(1.0 * k))
+    for angle in (90, 30, -30):
+        dx, dy = s * math.cos(math.radians(angle)), s * math.sin(math.radians(angle))
+        draw.line([(x - dx, y - dy), (x + dx, y + dy)], fill=WHITE, width=w)
+
+
+def _campsite(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
+    draw.polygon([(x - s, y + s * 0.75), (x, y - s * 0.85), (x + s, y + s * 0.75)], fill=WHITE)
+
+
+def _parking(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
+    draw.text((x, y), "P", fill=WHITE, font=_font(round(s * 2.0)), anchor="mm")
+
+
+ICONS: dict[str, Icon] = {
+    "bicycle": _bicycle,
+    "toilet": _toilet,
+    "snowflake": _snowflake,
+    "campsite": _campsite,
+    "parking": _parking,
+}
