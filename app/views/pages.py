@@ -1,0 +1,90 @@
+"""The faces people see: the phone page /near, the embeddable map widget /embed and its builder,
+the place search /api/places behind them, and the default base map's PNG tiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from app import page_context as pc
+from app.basemap import current_basemap, renderer
+from app.context import current_store
+from app.errors import InvalidParameter
+from app.places import PlacesParams, openapi_path, places_collection
+from app.serializers import json_response
+from app.tiles import PNG_TYPE, TileAddress, serve_tile
+from app.widget import EmbedParams, message_lang, widget_html
+from layers import tileset
+from layers.store.base import TileQuery
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/near")
+def near_page() -> Response:
+    lang = pc.page_lang()
+    basemap = current_basemap()
+    html = render_template(
+        "pages/near.html", **pc.page_vars(lang), config=pc.near_config(lang, basemap)
+    )
+    return _page(html, lang, pc.content_security_policy(basemap))
+
+
+@bp.get("/embed")
+def embed() -> Response:
+    basemap = current_basemap()
+    csp = pc.content_security_policy(
+        basemap, inline_scripts=True, frame_ancestors=pc.allowed_frame_ancestors()
+    )
+    try:
+        p = EmbedParams.from_args(request.args)
+    except InvalidParameter as exc:
+        # a message inside the frame, where a JSON problem would show as raw text
+        lang = message_lang(request.args)
+        html = render_template(
+            "pages/embed_error.html", **pc.page_vars(lang), detail=exc.detail(lang)
+        )
+        return _page(html, lang, csp, status=400)
+    return _page(widget_html(p, pc.widget_page(p, basemap)), p.lang, csp)
+
+
+@bp.get("/embed/builder")
+def embed_builder() -> Response:
+    lang = pc.page_lang()
+    basemap = current_basemap()
+    html = render_template(
+        "pages/builder.html", **pc.page_vars(lang), config=pc.builder_config(lang)
+    )
+    return _page(html, lang, pc.content_security_policy(basemap))
+
+
+@bp.get("/api/places")
+def places() -> Response:
+    q = PlacesParams.from_args(request.args, request.headers.get("Accept-Language"))
+    found = current_store().search(q.q, layers=q.layers, limit=q.limit)
+    return json_response(places_collection(found, q), "application/geo+json")
+
+
+@bp.get("/tiles/basemap/<z>/<x>/<y>.png")
+def basemap_tile(z: str, x: str, y: str) -> Response:
+    address = TileAddress.parse(z, x, y)
+
+    def build(query: TileQuery) -> bytes:
+        version = dict(query.layers).get(tileset.REGIONS)
+        return renderer(version).tile(query.z, query.x, query.y)
+
+    return serve_tile("basemap", address, (tileset.REGIONS,), build, PNG_TYPE, None)
+
+
+def openapi_paths() -> dict[str, Any]:
+    return {"/api/places": openapi_path()}
+
+
+def _page(html: str, lang: str, csp: str, status: int = 200) -> Response:
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    response.headers["Content-Language"] = lang
+    response.headers["Content-Security-Policy"] = csp
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
