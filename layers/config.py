@@ -31,6 +31,11 @@ class Config:
     SHAREMAP_PARKING_RADIUS_M: float = 1000.0
     SHAREMAP_KAKAO_REST_KEY: str | None = None
     SHAREMAP_STATEMENT_TIMEOUT_MS: int = 15000
+    SHAREMAP_TILE_CACHE_SIZE: int = 2048
+    SHAREMAP_PUBLIC_URL: str | None = None
+    SHAREMAP_BASEMAP_URL: str | None = None
+    SHAREMAP_BASEMAP_ATTRIBUTION: str | None = None
+    SHAREMAP_EMBED_ALLOWED_ORIGINS: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from layers import registry
-from layers.record import FeatureRecord
+from layers.record import COMMON_FIELDS, FeatureRecord
 from layers.spec import Field
 
 ExportFormat = Literal["geojson", "csv"]
@@ -23,21 +23,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = ("geojson", "csv")
 COORD_DECIMALS = 7
 
 # The common properties of every feature, in output order (the id is the Feature's id).
-COMMON_PROPERTIES: tuple[str, ...] = (
-    "layer",
-    "name",
-    "address",
-    "sido",
-    "sigungu",
-    "phone",
-    "opening_hours_raw",
-    "opening_hours",
-    "fee",
-    "fee_text",
-    "wheelchair",
-    "source",
-    "updated_at",
-)
+COMMON_PROPERTIES: tuple[str, ...] = tuple(f for f in COMMON_FIELDS if f != "id")
 
 # Props the loader adds to any layer's features (not declared by the layer specs).
 EXTRA_FIELDS: tuple[Field, ...] = (
@@ -55,21 +41,7 @@ def coordinate(value: float) -> float:
 
 
 def common_properties(record: FeatureRecord) -> dict[str, Any]:
-    return {
-        "layer": record.layer,
-        "name": record.name,
-        "address": record.address,
-        "sido": record.sido,
-        "sigungu": record.sigungu,
-        "phone": record.phone,
-        "opening_hours_raw": record.opening_hours_raw,
-        "opening_hours": record.opening_hours,
-        "fee": record.fee,
-        "fee_text": record.fee_text,
-        "wheelchair": record.wheelchair,
-        "source": record.source,
-        "updated_at": record.updated_at,
-    }
+    return {name: getattr(record, name) for name in COMMON_PROPERTIES}
 
 
 def layer_properties(record: FeatureRecord) -> dict[str, Any]:

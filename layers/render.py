@@ -39,11 +39,12 @@ def cluster_radius_px(count: int) -> float:
 
 
 def count_label(count: int) -> str:
-    """1234 → "1.2k", 23456 → "23k"."""
+    """1234 → "1.2k", 9999 → "9.9k", 23456 → "23k": thousands rounded down, so that no label
+    overstates its count or reads "10.0k"."""
     if count < 1000:
         return str(count)
     if count < 10000:
-        return f"{count / 1000:.1f}k"
+        return f"{count // 100 / 10}k"
     return f"{count // 1000}k"
 
 

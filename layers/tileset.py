@@ -23,6 +23,7 @@ CLUSTER_BELOW_ZOOM = 12
 MVT_CLUSTER_CELLS = 16
 PNG_CLUSTER_CELLS = 8
 POINT_BUFFER = 64  # MVT units (of 4096) of unclustered points kept outside the tile edge
+REGION_BUFFER = 64  # MVT units of region polygon kept outside the tile, as ST_AsMVTGeom's default
 
 TileType = Literal["int", "float", "bool", "text"]
 

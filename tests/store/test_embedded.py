@@ -304,6 +304,9 @@ def test_an_unusable_directory_is_reported(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(StoreUnavailable, match="not a sharemap manifest"):
         EmbeddedStore(tmp_path)
+    (tmp_path / "manifest.json").write_bytes(b'{"format": 1, "name": "\xc7\xd1"}')  # CP949
+    with pytest.raises(StoreUnavailable, match="not a sharemap manifest"):
+        EmbeddedStore(tmp_path)
 
 
 def test_a_record_survives_the_geopackage_unchanged(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -163,19 +163,13 @@ class EmbeddedStore(Store):
         stats: dict[str, Any] | None = None,
     ) -> LoadOutcome:
         disk.check_layer_id(layer_id)
-        with disk.write_lock(self.directory):
-            manifest = self._writable_manifest()
-            current = manifest.current(layer_id)
-            if current is not None and current.data_version == data_version:
-                return LoadOutcome(layer_id, data_version, current.rows, changed=False)
-            version_id = manifest.next_version_id
-            name = f"{layer_id}.{version_id}.gpkg"
-            with disk.placed_atomically(self.directory / name) as tmp:
-                rows = gpkg.write_features(tmp, layer_id, records)
-            entry = Version(version_id, data_version, name, rows, _now(), dict(stats or {}))
-            kept = (*manifest.layers.get(layer_id, ()), entry)
-            self._commit(manifest.with_versions(layer_id, kept[-KEEP_VERSIONS:]), manifest)
-        return LoadOutcome(layer_id, data_version, rows, changed=True)
+        return self._replace(
+            layer_id,
+            data_version,
+            lambda path: gpkg.write_features(path, layer_id, records),
+            KEEP_VERSIONS,
+            stats,
+        )
 
     def rollback(self, layer_id: str) -> str | None:
         with disk.write_lock(self.directory):
@@ -187,19 +181,34 @@ class EmbeddedStore(Store):
         return kept[-2].data_version
 
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
+        # like the PostGIS store, only the current regions are kept
+        return self._replace(
+            REGIONS, data_version, lambda path: gpkg.write_regions(path, regions), 1
+        )
+
+    def _replace(
+        self,
+        layer_id: str,
+        data_version: str,
+        write: Callable[[Path], int],
+        keep: int,
+        stats: dict[str, Any] | None = None,
+    ) -> LoadOutcome:
+        """Write a new version's GeoPackage with `write` (returning its rows) and make it
+        current, keeping the last `keep` versions; nothing changes when data_version is current."""
         with disk.write_lock(self.directory):
             manifest = self._writable_manifest()
-            current = manifest.current(REGIONS)
+            current = manifest.current(layer_id)
             if current is not None and current.data_version == data_version:
-                return LoadOutcome(REGIONS, data_version, current.rows, changed=False)
+                return LoadOutcome(layer_id, data_version, current.rows, changed=False)
             version_id = manifest.next_version_id
-            name = f"{REGIONS}.{version_id}.gpkg"
+            name = f"{layer_id}.{version_id}.gpkg"
             with disk.placed_atomically(self.directory / name) as tmp:
-                rows = gpkg.write_regions(tmp, regions)
-            entry = Version(version_id, data_version, name, rows, _now())
-            # like the PostGIS store, only the current regions are kept
-            self._commit(manifest.with_versions(REGIONS, (entry,)), manifest)
-        return LoadOutcome(REGIONS, data_version, rows, changed=True)
+                rows = write(tmp)
+            entry = Version(version_id, data_version, name, rows, _now(), dict(stats or {}))
+            kept = (*manifest.layers.get(layer_id, ()), entry)
+            self._commit(manifest.with_versions(layer_id, kept[-keep:]), manifest)
+        return LoadOutcome(layer_id, data_version, rows, changed=True)
 
     def _writable_manifest(self) -> Manifest:
         """The manifest on disk (holding the write lock), after clearing a dead writer's files."""

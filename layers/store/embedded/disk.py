@@ -72,9 +72,9 @@ class Manifest:
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str, origin: Path) -> Manifest:
+    def from_json(cls, text: str | bytes, origin: Path) -> Manifest:
         try:
-            doc = json.loads(text)
+            doc = json.loads(text)  # undecodable bytes raise ValueError too
             if doc.get("format") != FORMAT:
                 raise StoreUnavailable(
                     f"{origin} has format {doc.get('format')!r}; this sharemap reads format "
@@ -101,7 +101,7 @@ def read_manifest(directory: Path) -> tuple[Manifest, Signature | None]:
     try:
         with path.open("rb") as fh:
             st = os.fstat(fh.fileno())
-            text = fh.read().decode("utf-8")
+            text = fh.read()
     except FileNotFoundError:
         return Manifest(), None
     except OSError as exc:

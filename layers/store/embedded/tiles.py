@@ -14,13 +14,20 @@ import mapbox_vector_tile
 import numpy as np
 import shapely
 
-from geo.tiles import EXTENT, HALF_WORLD_M, Tile, buffered_bounds, cell_size, xy_bounds
+from geo.tiles import (
+    EXTENT,
+    HALF_WORLD_M,
+    MAX_LAT,
+    Tile,
+    buffered_bounds,
+    cell_size,
+    xy_bounds,
+)
 from layers import tileset
 from layers.record import Region
 from layers.store.base import TilePoint
 from layers.store.embedded.memory import LayerIndex, jsonb_text
 
-REGION_BUFFER = 64  # MVT units of polygon kept outside the tile, as ST_AsMVTGeom's default
 _MVT_OPTIONS = {"y_coord_down": True, "extents": EXTENT}
 
 
@@ -45,7 +52,7 @@ class RegionsIndex:
 
 def pixels(layer: LayerIndex, tile: Tile, margin: float) -> Pixels:
     """Points with lo <= px, py < hi for the window [-margin, EXTENT + margin)."""
-    box = buffered_bounds(tile, max(margin, REGION_BUFFER))
+    box = buffered_bounds(tile, max(margin, tileset.REGION_BUFFER))
     positions = np.flatnonzero(layer.in_bbox(box)) if len(layer) else np.zeros(0, dtype=np.int64)
     world = float(EXTENT * 2**tile.z)
     lons, lats = layer.lons[positions], layer.lats[positions]
@@ -114,8 +121,8 @@ def typed(value: Any, type_: str) -> Any:
 
 
 def regions_layer(regions: RegionsIndex, tile: Tile) -> list[dict]:
-    """Sigungu polygons clipped to the tile plus REGION_BUFFER, simplified to one MVT unit."""
-    west, south, east, north = buffered_bounds(tile, REGION_BUFFER)
+    """Sigungu polygons clipped to the tile plus tileset.REGION_BUFFER, simplified to 1 unit."""
+    west, south, east, north = buffered_bounds(tile, tileset.REGION_BUFFER)
     b = regions.bounds
     hits = np.flatnonzero(
         (b[:, 0] <= east) & (b[:, 2] >= west) & (b[:, 1] <= north) & (b[:, 3] >= south)
@@ -129,13 +136,13 @@ def regions_layer(regions: RegionsIndex, tile: Tile) -> list[dict]:
     scale = EXTENT / (max_x - min_x)
 
     def to_pixels(lonlat: np.ndarray) -> np.ndarray:
-        lon, lat = lonlat[:, 0], np.clip(lonlat[:, 1], -85.0511287798066, 85.0511287798066)
+        lon, lat = lonlat[:, 0], np.clip(lonlat[:, 1], -MAX_LAT, MAX_LAT)
         x = np.radians(lon) * (HALF_WORLD_M / math.pi)
         y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * (HALF_WORLD_M / math.pi)
         return np.column_stack([(x - min_x) * scale, (max_y - y) * scale])
 
     geoms = shapely.transform(geoms, to_pixels)
-    lo, hi = -REGION_BUFFER, EXTENT + REGION_BUFFER
+    lo, hi = -tileset.REGION_BUFFER, EXTENT + tileset.REGION_BUFFER
     geoms = shapely.set_precision(shapely.clip_by_rect(geoms, lo, lo, hi, hi), 1.0)
     features = []
     for i, geom in zip(hits.tolist(), geoms, strict=True):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+import orjson
+from psycopg.types.json import set_json_loads
+from sqlalchemy import Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from geo.distance import degree_radius
+from geo.distance import degree_radius, distances_m
 from layers import export
 from layers.export import ExportFormat
 from layers.record import FeatureRecord, Region
@@ -87,7 +91,8 @@ class PostgisStore(Store):
         self.engine: Engine = create_engine(
             engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
         )
-        self.tile_engine = tiles.engine(engine_url(database_url), connect_args)
+        event.listen(self.engine, "connect", _fast_json)
+        self.tile_reader = tiles.TileReader(engine_url(database_url), connect_args)
 
     # -- health ---------------------------------------------------------------------------
 
@@ -109,7 +114,7 @@ class PostgisStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
-        self.tile_engine.dispose()
+        self.tile_reader.dispose()
 
     # -- versions -------------------------------------------------------------------------
 
@@ -168,6 +173,9 @@ class PostgisStore(Store):
                 {"version_id": version_id, "row_count": rows, "stats": _json(stats or {})},
             )
             conn.execute(q.PRUNE_OLD, {"layer_id": layer_id, "keep": KEEP_PREVIOUS})
+        with self._begin() as conn:
+            # fresh statistics, so that tile and KNN plans fit the new rows
+            conn.execute(q.ANALYZE_FEATURES)
         return LoadOutcome(layer_id, data_version, rows, changed=True)
 
     def rollback(self, layer_id: str) -> str | None:
@@ -218,7 +226,7 @@ class PostgisStore(Store):
         where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
         params.update(_bbox_params(query.bbox), version_id=version_id)
         with self._connect() as conn:
-            return int(conn.execute(text(q.count_features(where)), params).scalar_one())
+            return int(conn.execute(_sql(q.count_features(where)), params).scalar_one())
 
     def get(self, layer_id: str, feature_id: str) -> FeatureRecord | None:
         version_id = self._version_id(layer_id)
@@ -240,7 +248,7 @@ class PostgisStore(Store):
             params["limit"] = query.limit
         if query.offset:
             params["offset"] = query.offset
-        sql = text(q.select_features(where, query.limit is not None, bool(query.offset)))
+        sql = _sql(q.select_features(where, query.limit is not None, bool(query.offset)))
         # a server-side cursor for whole layers; a page (API items) is one round trip
         streamed = query.limit is None or query.limit > 2000
         with self._connect() as conn:
@@ -250,17 +258,45 @@ class PostgisStore(Store):
                 yield _record(row)
 
     def nearest(self, query: NearQuery) -> list[Hit]:
-        current = self._current()
+        if query.limit <= 0 or not query.layers:
+            return []
+        where, params = q.where_clause(False, query.filters)
+        params.update(
+            lon=query.lon, lat=query.lat, radius_deg=degree_radius(query.lat, query.radius_m)
+        )
+        first_n = nearest.first_candidates(query.limit)
         hits: list[Hit] = []
         with self._connect() as conn:
+            # One round trip for the usual case: every layer's current version and its first
+            # candidates; a layer whose first round is not conclusive asks again on its own.
+            rows = (
+                conn.execute(
+                    _sql(q.nearest_layers(where)),
+                    {**params, "layers": list(query.layers), "candidates": first_n},
+                )
+                .mappings()
+                .all()
+            )
+            first: dict[str, tuple[int, list[Any]]] = {}
+            for r in rows:
+                version_id, found = first.setdefault(r["current_layer"], (r["current_version"], []))
+                if r["id"] is not None:
+                    found.append(r)
             for layer_id in query.layers:
-                if layer_id in current:
-                    hits.extend(self._nearest_in(conn, current[layer_id][0], query))
+                if layer_id in first:
+                    version_id, found = first[layer_id]
+                    hits.extend(self._nearest_in(conn, version_id, query, (first_n, found)))
         return nearest.merge(hits, query.limit)
 
-    def _nearest_in(self, conn: Any, version_id: int, query: NearQuery) -> list[Hit]:
+    def _nearest_in(
+        self,
+        conn: Any,
+        version_id: int,
+        query: NearQuery,
+        prefetched: tuple[int, list[Any]] | None = None,
+    ) -> list[Hit]:
         where, params = q.where_clause(False, query.filters)
-        sql = text(q.nearest(where))
+        sql = _sql(q.nearest(where))
         params.update(
             version_id=version_id,
             lon=query.lon,
@@ -269,12 +305,18 @@ class PostgisStore(Store):
         )
 
         def fetch(n: int) -> Candidates:
-            rows = conn.execute(sql, {**params, "candidates": n}).mappings().all()
+            if prefetched is not None and n == prefetched[0]:
+                rows = prefetched[1]
+            else:
+                rows = conn.execute(sql, {**params, "candidates": n}).mappings().all()
+            distances = distances_m(
+                query.lon, query.lat, [r["lon"] for r in rows], [r["lat"] for r in rows]
+            )
             return Candidates(
                 found=[
-                    (float(r["distance_m"]), _record(r))
-                    for r in rows
-                    if r["distance_m"] <= query.radius_m
+                    (d, _record(r))
+                    for d, r in zip((round(float(x), 1) for x in distances), rows, strict=True)
+                    if d <= query.radius_m
                 ],
                 last_planar_deg=float(rows[-1]["planar_deg"]) if rows else 0.0,
                 exhausted=len(rows) < n,
@@ -328,10 +370,10 @@ class PostgisStore(Store):
     # -- tiles (SQL in queries.py; parameters in tiles.py) -----------------------------------
 
     def vector_tile(self, query: TileQuery) -> bytes:
-        return tiles.read(self.tile_engine, tiles.vector_tile, query)
+        return tiles.vector_tile(self.tile_reader, query)
 
     def tile_points(self, query: TileQuery, *, margin: float = 0.0) -> list[TilePoint]:
-        return tiles.read(self.tile_engine, tiles.tile_points, query, margin)
+        return tiles.tile_points(self.tile_reader, query, margin)
 
     # -- downloads ------------------------------------------------------------------------
 
@@ -350,7 +392,7 @@ class PostgisStore(Store):
         sql = q.export_geojson(where) if fmt == "geojson" else q.export_csv(fields, where)
         with self._connect() as conn:
             streaming = conn.execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
-            rows = streaming.execute(text(sql), params)
+            rows = streaming.execute(_sql(sql), params)
             while batch := rows.fetchmany(EXPORT_BATCH):
                 if fmt == "geojson":
                     yield ",".join([r[0] for r in batch])
@@ -359,9 +401,13 @@ class PostgisStore(Store):
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _connect(self) -> Any:
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        # Also inside the block: a server that goes away mid-query or a statement_timeout
+        # is the database being unavailable too, not a bug.
         try:
-            return self.engine.connect()
+            with self.engine.connect() as conn:
+                yield conn
         except OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
 
@@ -411,3 +457,16 @@ __all__ = ["DBAPIError", "PostgisStore", "StoreError", "engine_url"]
 
 
 EXPORT_BATCH = 2000
+
+
+@lru_cache(maxsize=512)
+def _sql(statement: str) -> TextClause:
+    """A statement as a TextClause, parsed once (SQLAlchemy scans text() for bind parameters
+    each time one is built: a noticeable share of a near-me request)."""
+    return text(statement)
+
+
+def _fast_json(dbapi_connection: Any, _record: Any) -> None:
+    """Decode jsonb (props, opening hours) with orjson: json.loads was a fifth of a near-me
+    request's time."""
+    set_json_loads(orjson.loads, dbapi_connection)

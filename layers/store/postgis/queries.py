@@ -56,6 +56,8 @@ LATEST_PREVIOUS = text(
 DROP_CURRENT = text("DELETE FROM layer_version WHERE layer_id = :layer_id AND status = 'current'")
 MAKE_CURRENT = text("UPDATE layer_version SET status = 'current' WHERE version_id = :version_id")
 
+ANALYZE_FEATURES = text("ANALYZE feature")
+
 REGIONS_DELETE = text("DELETE FROM region")
 REGIONS_INSERT = text(
     "INSERT INTO region (code, sido, sigungu, geom) "
@@ -137,11 +139,11 @@ def count_features(where: str) -> str:
 
 def nearest(where: str) -> str:
     """Candidates by planar KNN inside a degree radius that is sure to hold every point within
-    the geodesic radius, with their geodesic distance (geography, spheroid)."""
+    the geodesic radius."""
     return (
+        # the geodesic distance is computed by the caller (geo.distance, pyproj): the
+        # spheroid ST_Distance on geography cost ~20 us a row, more than the KNN itself
         f"SELECT {FEATURE_COLUMNS}, "
-        "round(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)::numeric, 1)::float8 "
-        "AS distance_m, "
         "ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) AS planar_deg "
         f"FROM feature WHERE {where} "
         # the box and the distance, not ST_DWithin: with ST_DWithin's selectivity estimate
@@ -149,6 +151,20 @@ def nearest(where: str) -> str:
         "AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg) "
         "AND ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) <= :radius_deg "
         "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :candidates"
+    )
+
+
+def nearest_layers(where: str) -> str:
+    """nearest()'s first candidates of every requested layer (:layers) in one statement, each
+    layer at its current version; a layer with none nearby has one row of NULLs."""
+    layer_where = where.replace(
+        "version_id = CAST(:version_id AS bigint)", "version_id = v.version_id", 1
+    )
+    return (
+        "SELECT v.layer_id AS current_layer, v.version_id AS current_version, c.* "
+        "FROM layer_version v LEFT JOIN LATERAL ("
+        f"{nearest(layer_where)}) c ON true "
+        "WHERE v.status = 'current' AND v.layer_id = ANY(:layers)"
     )
 
 
@@ -347,6 +363,6 @@ def search_features(n_words: int) -> TextClause:
         "SELECT id, layer_id, name, address, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM feature "
         "WHERE version_id = ANY(CAST(:version_ids AS bigint[])) "
         f"AND {_all_words(haystack, n_words)} "
-        f"ORDER BY {_no_prefix(('name',), n_words)}, char_length(name), id COLLATE \"C\" "
+        f'ORDER BY {_no_prefix(("name",), n_words)}, char_length(name), id COLLATE "C" '
         "LIMIT :limit"
     )

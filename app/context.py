@@ -1,0 +1,40 @@
+"""Per-app resources: the store (opened once per process) and the settings."""
+
+from __future__ import annotations
+
+import threading
+from typing import cast
+
+from flask import Flask, current_app
+
+from layers.config import Config
+from layers.store import Store, open_store
+
+STORE_KEY = "sharemap.store"
+_OPEN_LOCK = threading.Lock()
+
+
+def init_store(app: Flask, cfg: Config) -> None:
+    # opened lazily, so that a forked worker gets its own connections and indexes
+    app.extensions[STORE_KEY] = None
+
+
+def current_store() -> Store:
+    store = current_app.extensions.get(STORE_KEY)
+    if store is None:
+        # one store per process: threads arriving together must not each open one
+        with _OPEN_LOCK:
+            store = current_app.extensions.get(STORE_KEY)
+            if store is None:
+                cfg = settings()
+                store = open_store(
+                    cfg.DATABASE_URL,
+                    statement_timeout_ms=cfg.SHAREMAP_STATEMENT_TIMEOUT_MS,
+                    data_dir=cfg.data_dir,
+                )
+                current_app.extensions[STORE_KEY] = store
+    return cast(Store, store)
+
+
+def settings() -> Config:
+    return cast(Config, current_app.config["SHAREMAP"])

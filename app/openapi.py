@@ -1,0 +1,410 @@
+"""The OpenAPI 3.0 document, built from the same parameter declarations the handlers parse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from app import links
+from app.params import (
+    COLLECTION_PARAMS,
+    DOWNLOAD_PARAMS,
+    ITEMS_PARAMS,
+    NEAR_PARAMS,
+    PLAIN_PARAMS,
+    Param,
+    items_params,
+)
+from layers import registry
+
+OPENAPI_VERSION = "3.0.3"
+ERRORS = ("400", "404", "405", "406", "500", "503")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _content(*pairs: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {media: {"schema": schema} for media, schema in pairs}
+
+
+HTML_SCHEMA: dict[str, Any] = {"type": "string"}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    params: Iterable[Param],
+    ok: dict[str, Any],
+    *,
+    path_params: Iterable[dict[str, Any]] = (),
+    errors: Iterable[str] = ERRORS,
+    tags: tuple[str, ...] = (),
+    ok_headers: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": ok}}
+    if ok_headers:
+        responses["200"]["headers"] = ok_headers
+    for code in errors:
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": list(tags),
+            "parameters": [*path_params, *(p.openapi() for p in params)],
+            "responses": responses,
+        }
+    }
+
+
+def _path_param(name: str, description: str, enum: Iterable[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum is not None:
+        schema["enum"] = list(enum)
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+COLLECTION_ID = _path_param("collectionId", "A layer id.", registry.LAYER_IDS)
+
+
+def paths() -> dict[str, Any]:
+    json_or_html = lambda schema: _content((links.JSON, _ref(schema)), (links.HTML, HTML_SCHEMA))  # noqa: E731
+
+    def geojson_or_html(schema):
+        return _content((links.GEOJSON, _ref(schema)), (links.HTML, HTML_SCHEMA))
+
+    out: dict[str, Any] = {
+        "/": _operation(
+            "getLandingPage",
+            "Landing page (HTML by default; JSON for f=json or Accept: application/json)",
+            COLLECTION_PARAMS,
+            _content((links.HTML, HTML_SCHEMA), (links.JSON, _ref("LandingPage"))),
+            tags=("OGC API - Features",),
+        ),
+        "/conformance": _operation(
+            "getConformance",
+            "Conformance classes",
+            COLLECTION_PARAMS,
+            json_or_html("Conformance"),
+            tags=("OGC API - Features",),
+        ),
+        "/collections": _operation(
+            "getCollections",
+            "The five layers as collections",
+            COLLECTION_PARAMS,
+            json_or_html("Collections"),
+            tags=("OGC API - Features",),
+        ),
+        "/collections/{collectionId}": _operation(
+            "getCollection",
+            "One layer: extent, licence, sources and their reference dates",
+            COLLECTION_PARAMS,
+            json_or_html("Collection"),
+            path_params=(COLLECTION_ID,),
+            tags=("OGC API - Features",),
+        ),
+        "/collections/{collectionId}/queryables": _operation(
+            "getQueryables",
+            "The properties items can be filtered by (JSON Schema)",
+            COLLECTION_PARAMS,
+            _content((links.SCHEMA_JSON, {"type": "object"}), (links.HTML, HTML_SCHEMA)),
+            path_params=(COLLECTION_ID,),
+            tags=("OGC API - Features",),
+        ),
+        "/collections/{collectionId}/items": _operation(
+            "getFeatures",
+            "Features of a layer, paged (rel=next); the property filters of each layer are "
+            "listed under its own path below and in its queryables",
+            ITEMS_PARAMS,
+            geojson_or_html("FeatureCollection"),
+            path_params=(COLLECTION_ID,),
+            tags=("OGC API - Features",),
+        ),
+        "/collections/{collectionId}/items/{featureId}": _operation(
+            "getFeature",
+            "One feature by id",
+            COLLECTION_PARAMS,
+            geojson_or_html("Feature"),
+            path_params=(COLLECTION_ID, _path_param("featureId", "A feature id.")),
+            tags=("OGC API - Features",),
+        ),
+    }
+    for layer_id in registry.LAYER_IDS:
+        out[f"/collections/{layer_id}/items"] = _operation(
+            f"getFeatures_{layer_id}",
+            f"Features of {layer_id}, with its property filters",
+            items_params(layer_id),
+            geojson_or_html("FeatureCollection"),
+            tags=("OGC API - Features",),
+        )
+    download_headers = {
+        "ETag": {"schema": {"type": "string"}},
+        "Content-Disposition": {"schema": {"type": "string"}},
+    }
+    for layer_id in registry.LAYER_IDS:
+        out[f"/download/{layer_id}.geojson"] = _operation(
+            f"downloadGeoJSON_{layer_id}",
+            f"All (or filtered) {layer_id} features as one RFC 7946 GeoJSON file, streamed",
+            DOWNLOAD_PARAMS,
+            _content((links.GEOJSON, _ref("FeatureCollection"))),
+            tags=("Downloads",),
+            ok_headers=download_headers,
+        )
+        out[f"/download/{layer_id}.csv"] = _operation(
+            f"downloadCSV_{layer_id}",
+            f"All (or filtered) {layer_id} features as CSV (UTF-8 with BOM; lon, lat, WKT)",
+            DOWNLOAD_PARAMS,
+            _content(("text/csv", {"type": "string"})),
+            tags=("Downloads",),
+            ok_headers=download_headers,
+        )
+    out["/api/near"] = _operation(
+        "near",
+        "The nearest features to a point across layers, by WGS84 geodesic distance (ties by id)",
+        NEAR_PARAMS,
+        _content((links.GEOJSON, _ref("NearCollection"))),
+        errors=("400", "405", "500", "503"),
+        tags=("Near me",),
+    )
+    out["/openapi.json"] = _operation(
+        "getOpenAPI",
+        "This document",
+        PLAIN_PARAMS,
+        _content((links.OPENAPI, {"type": "object"})),
+        errors=("400", "405", "500"),
+        tags=("Service",),
+    )
+    out["/docs"] = _operation(
+        "getDocs",
+        "Interactive API documentation",
+        PLAIN_PARAMS,
+        _content((links.HTML, HTML_SCHEMA)),
+        errors=("400", "405", "500"),
+        tags=("Service",),
+    )
+    out["/healthz"] = _operation(
+        "healthz",
+        "The process is alive",
+        PLAIN_PARAMS,
+        _content((links.JSON, {"type": "object"})),
+        errors=("400", "405", "500"),
+        tags=("Service",),
+    )
+    out["/readyz"] = _operation(
+        "readyz",
+        "The database answers; the data version of each loaded layer",
+        PLAIN_PARAMS,
+        _content((links.JSON, _ref("Ready"))),
+        errors=("400", "405", "500", "503"),
+        tags=("Service",),
+    )
+    return out
+
+
+LINK: dict[str, Any] = {
+    "type": "object",
+    "required": ["href", "rel"],
+    "properties": {
+        "href": {"type": "string"},
+        "rel": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+    },
+}
+
+POINT: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}},
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Link": LINK,
+    "Problem": {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "code": {"type": "string", "description": "A stable key of the message."},
+            "instance": {"type": "string"},
+            "parameter": {"type": "string", "description": "The offending parameter."},
+        },
+    },
+    "LandingPage": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "links": {"type": "array", "items": _ref("Link")},
+        },
+    },
+    "Conformance": {
+        "type": "object",
+        "required": ["conformsTo"],
+        "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+    },
+    "Collection": {
+        "type": "object",
+        "required": ["id", "links"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "links": {"type": "array", "items": _ref("Link")},
+            "extent": {"type": "object"},
+            "itemType": {"type": "string"},
+            "crs": {"type": "array", "items": {"type": "string"}},
+            "license": {"type": "string"},
+            "attribution": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "object"}},
+            "reference_date": {"type": "string", "nullable": True},
+            "itemCount": {"type": "integer"},
+            "data_version": {"type": "string", "nullable": True},
+        },
+    },
+    "Collections": {
+        "type": "object",
+        "required": ["links", "collections"],
+        "properties": {
+            "links": {"type": "array", "items": _ref("Link")},
+            "collections": {"type": "array", "items": _ref("Collection")},
+        },
+    },
+    "Feature": {
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": POINT,
+            "properties": {"type": "object"},
+            "links": {"type": "array", "items": _ref("Link")},
+        },
+    },
+    "FeatureCollection": {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": _ref("Feature")},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "timeStamp": {"type": "string"},
+            "links": {"type": "array", "items": _ref("Link")},
+        },
+    },
+    "NearFeature": {
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": POINT,
+            "properties": {
+                "type": "object",
+                "required": ["layer", "distance_m", "open_status", "name"],
+                "properties": {
+                    "layer": {"type": "string", "enum": list(registry.LAYER_IDS)},
+                    "distance_m": {"type": "number", "minimum": 0},
+                    "open_status": {"type": "string", "enum": ["open", "closed", "unknown"]},
+                    "name": {"type": "string"},
+                    "fee": {"type": "string", "enum": ["free", "paid", "unknown"]},
+                    "wheelchair": {"type": "boolean", "nullable": True},
+                    "details": {"type": "object"},
+                },
+            },
+        },
+    },
+    "NearCollection": {
+        "type": "object",
+        "required": ["type", "features", "numberReturned", "query"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": _ref("NearFeature")},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "unknown_hours_excluded": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "With open_now: features nearer than the last result whose "
+                "opening hours are unknown, left out.",
+            },
+            "query": {"type": "object"},
+            "layers": {"type": "object", "description": "Title and field labels of each layer."},
+            "labels": {"type": "object", "description": "Labels of the common fields and values."},
+        },
+    },
+    "Ready": {
+        "type": "object",
+        "required": ["status", "data_versions"],
+        "properties": {
+            "status": {"type": "string"},
+            "data_versions": {"type": "object", "additionalProperties": {"type": "string"}},
+            "layers_not_loaded": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+_ERROR_TEXT = {
+    "400": "A parameter is unknown, repeated or invalid (the detail says which and why).",
+    "404": "No such collection, feature, download or path.",
+    "405": "Only GET, HEAD and OPTIONS are served.",
+    "406": "None of the formats the Accept header allows can be served.",
+    "500": "An unexpected error.",
+    "503": "The database is unavailable; retry after Retry-After seconds.",
+}
+
+
+def responses() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for code, text in _ERROR_TEXT.items():
+        out[code] = {
+            "description": text,
+            "content": {"application/problem+json": {"schema": _ref("Problem")}},
+        }
+    out["503"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    out["405"]["headers"] = {"Allow": {"schema": {"type": "string"}}}
+    return out
+
+
+def document(
+    server_url: str, extra_paths: Iterable[Callable[[], dict[str, Any]]] = ()
+) -> dict[str, Any]:
+    all_paths = paths()
+    for contribute in extra_paths:
+        for path, item in contribute().items():
+            all_paths.setdefault(path, item)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "sharemap (공유지도)",
+            "version": "1.0.0",
+            "description": (
+                "Public bike stations, toilets, cooling shelters, campsites and parking near "
+                "testing sites in South Korea: near-me search, OGC API - Features, downloads. "
+                "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
+                "error is application/problem+json, in Korean or English (lang)."
+            ),
+            "license": {
+                "name": "공공누리 제1유형 (KOGL Type 1)",
+                "url": "https://www.kogl.or.kr/info/licenseType1.do",
+            },
+        },
+        "servers": [{"url": server_url}],
+        "paths": all_paths,
+        "components": {"schemas": SCHEMAS, "responses": responses()},
+    }

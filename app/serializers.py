@@ -1,0 +1,333 @@
+"""Output shaping: GeoJSON features and collections, OGC API documents, and their HTML pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+from flask import Response, current_app, render_template, request
+
+from app import links, messages
+from app.links import link, segment, url
+from app.params import ItemsParams, NearParams, queryables
+from geo.hours import Schedule
+from layers import export, registry
+from layers.record import FeatureRecord
+from layers.store import Hit, LayerInfo
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CONFORMANCE: tuple[str, ...] = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+)
+# other blueprints (tiles) add their conformance classes to this list in app.extensions
+CONFORMANCE_KEY = "sharemap.conformance"
+
+
+def json_response(body: Any, mimetype: str = links.JSON, status: int = 200) -> Response:
+    # orjson: UTF-8 without escapes, several times faster than json.dumps on feature lists
+    return current_app.response_class(orjson.dumps(body), status=status, mimetype=mimetype)
+
+
+def html_response(template: str, lang: str, **context: Any) -> Response:
+    page = render_template(
+        template,
+        lang=lang,
+        t=lambda pair: messages.pick(pair, lang),
+        root=links.base_url(),
+        here=_here,
+        **context,
+    )
+    response = current_app.response_class(page, mimetype=links.HTML)
+    response.headers["Content-Language"] = lang
+    return response
+
+
+def _here(**changes: str) -> str:
+    """This page's URL with some query arguments changed."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    return url(request.path, [*args, *changes.items()])
+
+
+# -- features ----------------------------------------------------------------------------------
+
+
+def open_status(record: FeatureRecord, at: datetime) -> str:
+    """open / closed / unknown at `at`, from the record's parsed opening hours."""
+    if not record.opening_hours:
+        return "unknown"
+    is_open = _schedule(repr(record.opening_hours), record.opening_hours).is_open(at)
+    return "unknown" if is_open is None else ("open" if is_open else "closed")
+
+
+_SCHEDULES: dict[str, Schedule] = {}
+
+
+def _schedule(key: str, hours: dict[str, Any]) -> Schedule:
+    """Schedule.from_json, remembered: most features share a handful of schedules."""
+    schedule = _SCHEDULES.get(key)
+    if schedule is None:
+        if len(_SCHEDULES) > 4096:
+            _SCHEDULES.clear()
+        schedule = _SCHEDULES[key] = Schedule.from_json(hours)
+    return schedule
+
+
+def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
+    """A near-me result: the common properties flat, the layer's own under `details`."""
+    record = hit.feature
+    common = export.common_properties(record)
+    layer = common.pop("layer")
+    return {
+        "type": "Feature",
+        "id": record.id,
+        "geometry": export.geometry(record),
+        "properties": {
+            "layer": layer,
+            "distance_m": round(hit.distance_m, 1),
+            "open_status": open_status(record, at),
+            **common,
+            "details": record.props,
+        },
+    }
+
+
+def near_collection(
+    hits: Sequence[Hit], q: NearParams, unknown_excluded: int | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "features": [near_feature(h, q.at) for h in hits],
+        "numberReturned": len(hits),
+        "query": {
+            "lat": q.lat,
+            "lon": q.lon,
+            "layers": list(q.layers),
+            "limit": q.limit,
+            "radius_m": q.radius_m,
+            "open_now": q.open_now,
+            "at": q.at.isoformat(),
+            "free": q.free,
+            "wheelchair": q.wheelchair,
+            "lang": q.lang,
+        },
+    }
+    if unknown_excluded is not None:
+        body["unknown_hours_excluded"] = unknown_excluded
+    body["layers"] = {layer_id: layer_labels(layer_id, q.lang) for layer_id in q.layers}
+    body["labels"] = common_labels(q.lang)
+    return body
+
+
+@cache
+def layer_labels(layer_id: str, lang: str) -> dict[str, Any]:
+    spec = registry.get(layer_id)
+    return {
+        "title": spec.title(lang),
+        "fields": {
+            f.name: (f.label_en if lang == "en" else f.label_ko)
+            for f in export.layer_fields(layer_id)
+        },
+    }
+
+
+@cache
+def common_labels(lang: str) -> dict[str, Any]:
+    labels: dict[str, Any] = {
+        name: messages.pick(pair, lang) for name, pair in messages.LABELS.items()
+    }
+    labels["values"] = {
+        prop: {value: messages.pick(pair, lang) for value, pair in values.items()}
+        for prop, values in messages.VALUE_LABELS.items()
+    }
+    return labels
+
+
+# -- OGC API Features --------------------------------------------------------------------------
+
+
+def _title(pair: tuple[str, str], lang: str) -> str:
+    return messages.pick(pair, lang)
+
+
+def landing(lang: str) -> dict[str, Any]:
+    en = lang == "en"
+    return {
+        "title": _title(messages.SERVICE_TITLE, lang),
+        "description": _title(messages.SERVICE_DESCRIPTION, lang),
+        "links": [
+            link(
+                url("/", [("f", "json")]), "self", links.JSON, "This document" if en else "이 문서"
+            ),
+            link(
+                url("/", [("f", "html")]),
+                "alternate",
+                links.HTML,
+                "As HTML" if en else "HTML로 보기",
+            ),
+            link(
+                url("/openapi.json"),
+                "service-desc",
+                links.OPENAPI,
+                "The API definition (OpenAPI 3.0)",
+            ),
+            link(
+                url("/docs"), "service-doc", links.HTML, "API documentation" if en else "API 문서"
+            ),
+            link(url("/conformance"), "conformance", links.JSON, "Conformance classes"),
+            link(url("/collections"), "data", links.JSON, "Collections" if en else "컬렉션"),
+            link(
+                url("/near"),
+                "related",
+                links.HTML,
+                "Near me (phone page)" if en else "내 주변 찾기",
+            ),
+            link(messages.LICENCE_URL, "license", links.HTML, _title(messages.LICENCE_TITLE, lang)),
+        ],
+    }
+
+
+def conformance() -> dict[str, Any]:
+    extra = current_app.extensions.get(CONFORMANCE_KEY, [])
+    return {"conformsTo": [*CONFORMANCE, *(c for c in extra if c not in CONFORMANCE)]}
+
+
+def collections(infos: Mapping[str, LayerInfo | None], lang: str) -> dict[str, Any]:
+    return {
+        "links": [
+            link(url("/collections", [("f", "json")]), "self", links.JSON),
+            link(url("/collections", [("f", "html")]), "alternate", links.HTML),
+        ],
+        "collections": [collection(layer_id, info, lang) for layer_id, info in infos.items()],
+    }
+
+
+def sources(layer_id: str) -> list[dict[str, str]]:
+    return [
+        {
+            "title": s.title,
+            "publisher": s.publisher,
+            "portal": s.portal,
+            "dataset": s.dataset,
+            "region": s.region,
+            "reference_date": s.reference_date,
+        }
+        for s in registry.sources_for(layer_id)
+    ]
+
+
+def collection(layer_id: str, info: LayerInfo | None, lang: str) -> dict[str, Any]:
+    spec = registry.get(layer_id)
+    en = lang == "en"
+    path = f"/collections/{layer_id}"
+    licence = _title(messages.LICENCE_TITLE, lang)
+    src = sources(layer_id)
+    body: dict[str, Any] = {
+        "id": layer_id,
+        "title": spec.title(lang),
+        "description": spec.description_en if en else spec.description_ko,
+        "links": [
+            link(url(path, [("f", "json")]), "self", links.JSON),
+            link(url(path, [("f", "html")]), "alternate", links.HTML),
+            link(url(path + "/items", [("f", "json")]), "items", links.GEOJSON, "Features"),
+            link(url(path + "/items", [("f", "html")]), "items", links.HTML, "Features (HTML)"),
+            link(url(path + "/queryables"), links.REL_QUERYABLES, links.SCHEMA_JSON, "Queryables"),
+            link(messages.LICENCE_URL, "license", links.HTML, licence),
+            link(
+                url(f"/download/{layer_id}.geojson"), "enclosure", links.GEOJSON, "GeoJSON download"
+            ),
+            link(url(f"/download/{layer_id}.csv"), "enclosure", links.CSV, "CSV download (UTF-8)"),
+        ],
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "license": "KOGL-Type1",
+        "attribution": f"{licence}: "
+        + "; ".join(f"{s['publisher']}, {s['title']} ({s['reference_date']})" for s in src),
+        "sources": src,
+        "reference_date": max((s["reference_date"] for s in src), default=None),
+    }
+    if info is not None:
+        extent: dict[str, Any] = {}
+        if info.bbox is not None:
+            extent["spatial"] = {"bbox": [list(info.bbox)], "crs": CRS84}
+        if info.updated_min is not None and info.updated_max is not None:
+            extent["temporal"] = {
+                "interval": [[_instant(info.updated_min), _instant(info.updated_max)]],
+                "trs": GREGORIAN,
+            }
+        if extent:
+            body["extent"] = extent
+        body.update(itemCount=info.count, data_version=info.data_version, loaded_at=info.loaded_at)
+    else:
+        body.update(itemCount=0, data_version=None)
+    return body
+
+
+def _instant(iso_date: str) -> str:
+    return iso_date if "T" in iso_date else f"{iso_date}T00:00:00Z"
+
+
+def queryables_doc(layer_id: str, lang: str) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for q in queryables(layer_id):
+        schema: dict[str, Any] = {"title": q.title(lang), "type": q.type}
+        if q.enum:
+            schema["enum"] = list(q.enum)
+        props[q.name] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": url(f"/collections/{layer_id}/queryables"),
+        "type": "object",
+        "title": registry.get(layer_id).title(lang),
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def item(record: FeatureRecord) -> dict[str, Any]:
+    feature = export.feature(record)
+    path = f"/collections/{record.layer}/items/{segment(record.id)}"
+    feature["links"] = [
+        link(url(path, [("f", "json")]), "self", links.GEOJSON),
+        link(url(path, [("f", "html")]), "alternate", links.HTML),
+        link(url(f"/collections/{record.layer}"), "collection", links.JSON),
+    ]
+    return feature
+
+
+def items(records: Iterable[FeatureRecord], matched: int, q: ItemsParams) -> dict[str, Any]:
+    features = [export.feature(r) for r in records]
+    path = f"/collections/{q.layer}/items"
+    args = [(k, v) for k, v in q.passthrough if k != "f"]
+
+    def page(fmt: str, offset: int) -> str:
+        return url(path, [*args, ("f", fmt), ("limit", q.limit), ("offset", offset or None)])
+
+    page_links = [
+        link(page("json", q.offset), "self", links.GEOJSON),
+        link(page("html", q.offset), "alternate", links.HTML),
+        link(url(f"/collections/{q.layer}"), "collection", links.JSON),
+    ]
+    if q.offset + len(features) < matched:
+        page_links.append(
+            link(page("json", q.offset + q.limit), "next", links.GEOJSON, "Next page")
+        )
+    if q.offset > 0:
+        page_links.append(link(page("json", max(0, q.offset - q.limit)), "prev", links.GEOJSON))
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": page_links,
+    }

@@ -1,0 +1,42 @@
+"""The OpenAPI document (/openapi.json) and interactive docs (/docs, Swagger UI served locally)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Response, current_app, request, send_from_directory
+
+from app import links, openapi
+from app.errors import NotFound
+from app.links import base_url
+from app.params import PLAIN_PARAMS, checked, lang_of
+from app.serializers import html_response, json_response
+
+bp = Blueprint("docs", __name__)
+
+SWAGGER_UI_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"})
+# other blueprints may contribute paths: app.extensions[OPENAPI_KEY] holds callables
+OPENAPI_KEY = "sharemap.openapi_paths"
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    lang_of(checked(request.args, PLAIN_PARAMS), None)  # validates, nothing to translate
+    contributions = current_app.extensions.get(OPENAPI_KEY, ())
+    return json_response(openapi.document(base_url(), contributions), links.OPENAPI)
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    args = checked(request.args, PLAIN_PARAMS)
+    lang = lang_of(args, request.headers.get("Accept-Language"))
+    return html_response("api/docs.html", lang, spec_url=f"{base_url()}/openapi.json")
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str) -> Response:
+    if name not in SWAGGER_UI_FILES:
+        raise NotFound("route_not_found", value=request.path)
+    return send_from_directory(SWAGGER_UI_DIR, name, max_age=86400)

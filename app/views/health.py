@@ -1,0 +1,31 @@
+"""/healthz (the process answers) and /readyz (the store answers, with its data versions)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from app.context import current_store
+from app.params import PLAIN_PARAMS, checked, lang_of
+from app.serializers import json_response
+from layers import registry
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    lang_of(checked(request.args, PLAIN_PARAMS), None)  # validates, nothing to translate
+    return json_response({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    lang_of(checked(request.args, PLAIN_PARAMS), None)
+    versions = current_store().versions()  # StoreUnavailable -> 503 with Retry-After
+    return json_response(
+        {
+            "status": "ready",
+            "data_versions": versions,
+            "layers_not_loaded": [layer for layer in registry.LAYER_IDS if layer not in versions],
+        }
+    )

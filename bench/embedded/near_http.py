@@ -1,0 +1,82 @@
+"""HTTP near-me on the embedded store next to a hello-world Flask app, same gunicorn settings.
+
+    python bench/embedded/near_http.py [--seconds 5] [--rounds 3] [--connections 4]
+
+Loads the real source files into a temporary embedded store (no database server), serves the
+app on it and the hello-world app (bench/http/hello.py) under the same gunicorn settings as
+`sharemap serve`, and drives both with wrk (apt-get install wrk), A B A B. Target: >= 0.7x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench" / "http"))
+
+from run import free_port, gunicorn_command, server, wrk  # noqa: E402
+
+from layers.record import FeatureRecord  # noqa: E402
+from layers.store.embedded import EmbeddedStore  # noqa: E402
+
+
+def near_paths(records: list[FeatureRecord], n: int = 2000) -> list[str]:
+    rnd = random.Random(3)
+    out = []
+    for r in rnd.sample(records, min(n, len(records))):
+        lat = r.lat + rnd.uniform(-0.01, 0.01)
+        lon = r.lon + rnd.uniform(-0.01, 0.01)
+        out.append(f"/api/near?lat={lat:.5f}&lon={lon:.5f}&limit=10")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {"SHAREMAP_DATA_DIR": data_dir, "DATABASE_URL": ""}
+        subprocess.run(["sharemap", "load"], env={**__import__("os").environ, **env}, check=True,
+                       capture_output=True)  # fmt: skip
+        store = EmbeddedStore(Path(data_dir) / "store")
+        records = list(store.features("public_toilets")) + list(store.features("bike_stations"))
+        store.close()
+        paths = near_paths(records)
+        ratios, near_runs, hello_runs = [], [], []
+        for _ in range(args.rounds):
+            port = free_port()
+            cmd = gunicorn_command("app:create_app()", port, args.workers, args.threads)
+            with server(cmd, env, ROOT, port) as base:
+                wrk(base, paths[:50], 1, args.connections)  # warm-up: every worker opens the store
+                near = wrk(base, paths, args.seconds, args.connections)
+            port = free_port()
+            cmd = gunicorn_command("hello:app", port, args.workers, args.threads)
+            with server(cmd, env, ROOT / "bench" / "http", port) as base:
+                hello = wrk(base, ["/"], args.seconds, args.connections)
+            near_runs.append(near)
+            hello_runs.append(hello)
+            ratios.append(near.rps / hello.rps)
+    print(f"{args.workers} workers x {args.threads} threads, {args.connections} connections, {args.rounds} rounds")
+    print("               req/s    p50 ms   p99 ms")
+    for name, runs in (("near-me", near_runs), ("hello-world", hello_runs)):
+        print(
+            f"  {name:12} {statistics.median(r.rps for r in runs):8.0f}  "
+            f"{statistics.median(r.p50_ms for r in runs):7.2f}  {statistics.median(r.p99_ms for r in runs):7.2f}"
+        )
+    print(f"ratio near-me / hello-world: {statistics.median(ratios):.2f}x (target >= 0.7x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""`sharemap serve` runs the app under gunicorn with threaded workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.cli import gunicorn_options, parser
+from tests.app.conftest import free_port
+
+pytestmark = pytest.mark.postgis
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_gunicorn_settings_stream_downloads() -> None:
+    options = gunicorn_options(parser().parse_args(["--port", "9999", "--workers", "3"]))
+    assert options["worker_class"] == "gthread" and options["threads"] >= 2
+    assert options["workers"] == 3 and options["bind"] == "127.0.0.1:9999"
+    assert options["timeout"] >= 60
+    assert options["accesslog"] is None  # the app logs requests itself, coordinates rounded
+
+
+def test_serve_answers_and_logs(loaded_db: tuple[str, list], tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": loaded_db[0], "SHAREMAP_DATA_DIR": str(tmp_path)}
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
+                    assert json.load(r) == {"status": "ok"}
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(log.read_text())
+        with urllib.request.urlopen(f"{base}/api/near?lat=37.566535&lon=126.9779692&limit=2") as r:
+            assert json.load(r)["numberReturned"] == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    text = log.read_text()
+    assert "gthread" in text
+    assert "GET /api/near?lat=37.57&lon=126.98&limit=2 200" in text
+    assert "37.566535" not in text
+
+
+def test_bad_flags_exit_2() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--workers", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "--workers" in proc.stderr
