@@ -33,7 +33,12 @@ LAYER = "public_toilets"
 def synthetic_points(n: int, seed: int = 7) -> list[FeatureRecord]:
     """Points clustered like the real data: dense around a few Korean cities."""
     rnd = random.Random(seed)
-    cities = [(126.98, 37.56, 0.15), (129.07, 35.18, 0.1), (126.70, 37.45, 0.1), (127.38, 36.35, 0.08)]
+    cities = [
+        (126.98, 37.56, 0.15),
+        (129.07, 35.18, 0.1),
+        (126.70, 37.45, 0.1),
+        (127.38, 36.35, 0.08),
+    ]
     out = []
     for i in range(n):
         lon0, lat0, spread = rnd.choice(cities)
@@ -70,7 +75,10 @@ def main() -> None:
 
     records = synthetic_points(args.points)
     rnd = random.Random(1)
-    queries = [(r.lon + rnd.uniform(-0.01, 0.01), r.lat + rnd.uniform(-0.01, 0.01)) for r in rnd.sample(records, args.queries)]
+    queries = [
+        (r.lon + rnd.uniform(-0.01, 0.01), r.lat + rnd.uniform(-0.01, 0.01))
+        for r in rnd.sample(records, args.queries)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         store = EmbeddedStore(Path(tmp))
         store.replace_layer(LAYER, records, data_version="bench")
@@ -85,7 +93,9 @@ def main() -> None:
         qxy = [fwd.transform(qlon, qlat) for qlon, qlat in queries]
 
         k = args.k
-        emb = per_query_us(lambda q: store.nearest(NearQuery(q[0], q[1], (LAYER,), limit=k)), queries)
+        emb = per_query_us(
+            lambda q: store.nearest(NearQuery(q[0], q[1], (LAYER,), limit=k)), queries
+        )
         kdt = per_query_us(lambda q: kd.query(q, k=k), qxy)
         stt = per_query_us(lambda q: strtree.query_nearest(shapely.Point(q)), qxy)
         store.close()

@@ -68,7 +68,9 @@ def main() -> None:
             near_runs.append(near)
             hello_runs.append(hello)
             ratios.append(near.rps / hello.rps)
-    print(f"{args.workers} workers x {args.threads} threads, {args.connections} connections, {args.rounds} rounds")
+    print(
+        f"{args.workers} workers x {args.threads} threads, {args.connections} connections, {args.rounds} rounds"
+    )
     print("               req/s    p50 ms   p99 ms")
     for name, runs in (("near-me", near_runs), ("hello-world", hello_runs)):
         print(

@@ -86,7 +86,9 @@ def upgrade() -> None:
         $$
         """
     )
-    op.execute("DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO sharemap_reader', current_database()); END $$")
+    op.execute(
+        "DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO sharemap_reader', current_database()); END $$"
+    )
     op.execute("GRANT USAGE ON SCHEMA public TO sharemap_reader")
     op.execute("GRANT SELECT ON layer_version, feature, region TO sharemap_reader")
     op.execute("GRANT SELECT ON spatial_ref_sys TO sharemap_reader")
