@@ -1,17 +1,26 @@
-"""The ETL commands: `sharemap load`, `sharemap db upgrade`, `sharemap sources`."""
+"""The ETL commands: `sharemap load`, `sharemap rollback`, `sharemap db upgrade`,
+`sharemap sources`."""
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layers import registry
 from layers.config import Config
 
+if TYPE_CHECKING:
+    from etl.load import LayerReport
+    from layers.store import Store
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_EPSG = re.compile(r"(?:EPSG:)?(\d{4,6})", re.IGNORECASE)
 
 
 class UsageError(Exception):
@@ -26,17 +35,56 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sharemap")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    load = sub.add_parser("load", help="load layers from the source files into the store")
+    layers = ", ".join((*registry.REFERENCE_IDS, *registry.LAYER_IDS))
+    load = sub.add_parser(
+        "load",
+        help="load layers from the source files, or load given files into one layer",
+        description="Load layers from the source directory, or FILEs into the one --layer.",
+    )
+    load.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="CSV/TSV, xlsx/xls, GeoJSON or GeoPackage files to load as the --layer"
+        " (boundaries for `regions`: GeoJSON, TopoJSON, GeoPackage, shapefile)",
+    )
     load.add_argument(
         "--layer",
         action="append",
         dest="layers",
         metavar="L",
-        help=f"a layer id (repeatable; default: all): {', '.join(registry.LAYER_IDS)}",
+        help=f"a layer id (repeatable without FILEs; default: all): {layers}",
+    )
+    load.add_argument(
+        "--append",
+        action="store_true",
+        help="add the FILEs' features to the current version (same id: the new one wins)",
+    )
+    load.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read, recognise and validate, print the report and the changes; store nothing",
+    )
+    load.add_argument(
+        "--force",
+        action="store_true",
+        help="load even if more than half of a layer's current features would go",
+    )
+    load.add_argument(
+        "--crs", metavar="EPSG:NNNN", help="the FILEs' coordinate CRS (default: detected)"
+    )
+    load.add_argument(
+        "--encoding", metavar="ENC", help="the FILEs' text encoding (default: sniffed)"
     )
     load.add_argument("--source-dir", type=Path, help="input files directory (SHAREMAP_SOURCE_DIR)")
     load.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
-    load.add_argument("--report-dir", type=Path, help="where reject reports go (SHAREMAP_REPORT_DIR)")
+    load.add_argument(
+        "--report-dir", type=Path, help="where reject reports go (SHAREMAP_REPORT_DIR)"
+    )
+    rollback = sub.add_parser("rollback", help="make the previous version of a layer current again")
+    rollback.add_argument("--layer", required=True, metavar="L", help=f"a layer id: {layers}")
+    rollback.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     up = db_sub.add_parser("upgrade", help="create or migrate the schema (Alembic)")
@@ -48,9 +96,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     try:
         args = _parser().parse_args(list(argv))
-        for layer_id in args.layers or () if args.command == "load" else ():
-            if layer_id not in registry.LAYER_IDS:
-                raise UsageError(str(registry.UnknownLayer(layer_id)))
+        if args.command == "load":
+            _check_load_args(args)
+        elif args.command == "rollback":
+            _check_layer(args.layer)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -62,10 +111,60 @@ def main(argv: Sequence[str]) -> int:
             return _sources(config)
         if args.command == "db":
             return _db_upgrade(args.database_url or config.DATABASE_URL)
+        if args.command == "rollback":
+            return _rollback(args, config)
         return _load(args, config)
     except KeyboardInterrupt:
-        print("sharemap: interrupted; the previous version of each layer is still served", file=sys.stderr)
+        print(
+            "sharemap: interrupted; the previous version of each layer is still served",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
+
+
+def _check_layer(layer_id: str) -> None:
+    if layer_id not in (*registry.REFERENCE_IDS, *registry.LAYER_IDS):
+        raise UsageError(str(registry.UnknownLayer(layer_id)))
+
+
+def _check_load_args(args: argparse.Namespace) -> None:
+    for layer_id in args.layers or ():
+        _check_layer(layer_id)
+    if args.files:
+        if not args.layers or len(set(args.layers)) != 1:
+            raise UsageError("sharemap load: FILEs need exactly one --layer (the layer they load)")
+        if args.append and args.layers[0] in registry.REFERENCE_IDS:
+            raise UsageError(
+                f"sharemap load: --append does not apply to {args.layers[0]!r}"
+                " (boundary files replace the regions)"
+            )
+    else:
+        given = [f for f in ("append", "crs", "encoding") if getattr(args, f)]
+        if given:
+            flags = ", ".join(f"--{f}" for f in given)
+            raise UsageError(f"sharemap load: {flags} apply to FILEs, and none were given")
+    if args.crs is not None:
+        args.crs = _parse_crs(args.crs)
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(f"sharemap load: unknown encoding {args.encoding!r}") from None
+
+
+def _parse_crs(text: str) -> int:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    m = _EPSG.fullmatch(text.strip())
+    if m is None:
+        raise UsageError(f"sharemap load: --crs takes EPSG:NNNN (e.g. EPSG:5186), got {text!r}")
+    epsg = int(m.group(1))
+    try:
+        CRS.from_epsg(epsg)
+    except CRSError:
+        raise UsageError(f"sharemap load: unknown CRS EPSG:{epsg}") from None
+    return epsg
 
 
 def _fail(message: str) -> int:
@@ -84,7 +183,9 @@ def _db_upgrade(database_url: str | None) -> int:
         upgrade(database_url)
     except SQLAlchemyError as exc:
         message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        if "postgis" in message.lower() and ("not available" in message or "control file" in message):
+        if "postgis" in message.lower() and (
+            "not available" in message or "control file" in message
+        ):
             message += " (install the postgresql-15-postgis-3 package)"
         return _fail(f"database upgrade failed: {message}")
     print("database schema is up to date")
@@ -102,59 +203,129 @@ def _sources(config: Config) -> int:
     return EXIT_OK
 
 
+def _open_store(args: argparse.Namespace, config: Config) -> Store:
+    from layers.store import open_store
+
+    store = open_store(args.database_url or config.DATABASE_URL, data_dir=config.data_dir)
+    check = getattr(store, "check", None)
+    if check:
+        check()
+    return store
+
+
+def _rollback(args: argparse.Namespace, config: Config) -> int:
+    from layers.store import StoreError
+
+    try:
+        store = _open_store(args, config)
+        try:
+            before = store.version(args.layer)
+            now = store.rollback(args.layer)
+            rows = store.count(args.layer) if now is not None else 0
+        finally:
+            store.close()
+    except StoreError as exc:
+        return _fail(f"{exc}\nnothing was changed.")
+    if now is None:
+        kept = "it was never loaded" if before is None else "no earlier version is kept"
+        return _fail(f"{args.layer}: nothing to roll back to ({kept}); nothing was changed.")
+    print(f"{args.layer}: rolled back from version {before} to {now} ({rows} features)")
+    return EXIT_OK
+
+
 def _load(args: argparse.Namespace, config: Config) -> int:
-    from etl.jobs import JobSettings, run
+    from etl.jobs import JobSettings, LoadOptions, run
     from etl.load import LoadRefused
     from etl.normalise import UnknownSchema
     from etl.read import ReadError
     from etl.regions import BoundaryError
-    from layers.store import StoreError, open_store
+    from layers.store import StoreError
 
-    database_url = args.database_url or config.DATABASE_URL
     settings = JobSettings(
         source_dir=(args.source_dir.resolve() if args.source_dir else config.source_dir),
         report_dir=args.report_dir or config.report_dir,
         parking_radius_m=config.SHAREMAP_PARKING_RADIUS_M,
         kakao_rest_key=config.SHAREMAP_KAKAO_REST_KEY,
     )
-    layer_ids = list(dict.fromkeys(args.layers or registry.LAYER_IDS))
+    options = LoadOptions(
+        files=tuple(args.files),
+        append=args.append,
+        dry_run=args.dry_run,
+        force=args.force,
+        crs=args.crs,
+        encoding=args.encoding,
+    )
+    layer_ids = list(dict.fromkeys(args.layers or (*registry.REFERENCE_IDS, *registry.LAYER_IDS)))
     started = time.perf_counter()
     try:
-        store = open_store(database_url, data_dir=config.data_dir)
-        check = getattr(store, "check", None)
-        if check:
-            check()
-        reports = run(store, layer_ids, settings)
+        store = _open_store(args, config)
+        try:
+            reports = run(store, layer_ids, settings, options)
+        finally:
+            store.close()
     except (LoadRefused, ReadError, UnknownSchema, BoundaryError, StoreError) as exc:
         return _fail(f"{exc}\nnothing was changed.")
-    print_summary(reports, time.perf_counter() - started)
+    print_summary(reports, time.perf_counter() - started, dry_run=options.dry_run)
+    refusals = [r.refusal for r in reports if r.refusal]
+    if refusals:
+        return _fail("\n".join(refusals) + "\na real load would be refused.")
     return EXIT_OK
 
 
-def print_summary(reports: Sequence[object], seconds: float) -> None:
-    rows = [("layer", "read", "loaded", "rejected", "top reject reasons", "hours parsed", "version")]
+def print_summary(reports: Sequence[LayerReport], seconds: float, *, dry_run: bool = False) -> None:
+    if dry_run:
+        print("dry run: nothing was changed")
     for r in reports:
-        reasons = r.reject_reasons().most_common(3)  # type: ignore[attr-defined]
-        hours = (
-            f"{r.hours_parsed}/{r.hours_texts}" if r.hours_texts else "-"  # type: ignore[attr-defined]
+        for f in (*r.files, *(f for c in r.companions for f in c.files)):
+            print(f"{r.layer}: {f.describe()}")
+    would = "would " if dry_run else ""
+    rows = [
+        (
+            "layer",
+            "read",
+            f"{would}load",
+            f"{would}reject",
+            "top reject reasons",
+            "hours parsed",
+            "version",
         )
+    ]
+    for r in reports:
+        reasons = r.reject_reasons().most_common(3)
+        hours = f"{r.hours_parsed}/{r.hours_texts}" if r.hours_texts else "-"
+        version = r.data_version
+        if not dry_run:
+            version += "" if r.changed else " (unchanged)"
         rows.append(
             (
-                r.layer,  # type: ignore[attr-defined]
-                str(r.rows_read),  # type: ignore[attr-defined]
-                str(r.loaded),  # type: ignore[attr-defined]
-                str(len(r.rejects)),  # type: ignore[attr-defined]
+                r.layer,
+                str(r.rows_read),
+                str(r.loaded),
+                str(len(r.rejects)),
                 "; ".join(f"{k} {v}" for k, v in reasons) or "-",
                 hours,
-                r.data_version + ("" if r.changed else " (unchanged)"),  # type: ignore[attr-defined]
+                version,
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     for r in reports:
-        print(f"reject report ({r.layer}): {r.report_path}")  # type: ignore[attr-defined]
-        for c in r.companions:  # type: ignore[attr-defined]
+        if r.diff is not None:
+            kept = " (the current features kept: --append)" if r.appended else ""
+            print(
+                f"{r.layer}: {'changes' if not dry_run else 'would change'}: {r.diff.summary()}{kept}"
+            )
+            for what, ids in (
+                ("added", r.diff.added),
+                ("removed", r.diff.removed),
+                ("changed", r.diff.changed),
+            ):
+                if dry_run and ids:
+                    more = f" … and {len(ids) - 5} more" if len(ids) > 5 else ""
+                    print(f"  {what}: {', '.join(ids[:5])}{more}")
+        print(f"reject report ({r.layer}): {r.report_path}")
+        for c in r.companions:
             used = c.extra.get("site_rows_used", 0)
             print(
                 f"  {c.layer}: {c.rows_read} rows read, {used} used, {len(c.rejects)} rejected"

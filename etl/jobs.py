@@ -1,19 +1,25 @@
-"""The load jobs: which files each layer reads, and the order the layers are loaded in."""
+"""The load jobs: which files each layer reads, the order layers are built in, and the checks
+a new version passes before one atomic swap per layer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from etl import load as L
-from etl.load import InputFile, LayerReport, LoadRefused
-from etl.regions import RegionIndex, read_regions
+from etl.load import InputFile, LayerReport, LoadRefused, ReadOptions
+from etl.merge import content_hash
+from etl.regions import RegionIndex, read_boundaries, read_regions
 from layers import registry
+from layers.record import FeatureRecord, Region
 from layers.store import Store
 
+REGIONS = "regions"
 REGIONS_SCHEMA = "sgg_2022"
 CENTROIDS_SCHEMA = "admin_centroids"
+PARKING, SITES = "parking", "sites"
+TESTING_SITE_PARKING = "testing_site_parking"
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,22 @@ class JobSettings:
     report_dir: Path
     parking_radius_m: float = 1000.0
     kakao_rest_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What one `sharemap load` asks for beyond the layers (see etl/cli.py)."""
+
+    files: tuple[Path, ...] = ()  # load exactly these files (one layer); () = the source dir
+    append: bool = False  # add to the current version instead of replacing it
+    dry_run: bool = False  # build and report, change nothing
+    force: bool = False  # allow removing more than half of a layer's rows
+    crs: int | None = None  # EPSG of the files' coordinates (None = detect)
+    encoding: str | None = None  # of the files' text (None = sniff)
+
+    @property
+    def read(self) -> ReadOptions:
+        return ReadOptions(encoding=self.encoding, crs=self.crs)
 
 
 def missing_files_message(source_dir: Path, missing: Sequence[registry.Source]) -> str:
@@ -35,34 +57,107 @@ def missing_files_message(source_dir: Path, missing: Sequence[registry.Source]) 
     return "\n".join(lines)
 
 
-def default_inputs(layer_id: str, source_dir: Path) -> list[InputFile]:
-    """The manifest's default files of a layer, all of which must exist."""
+def default_inputs(layer_id: str, source_dir: Path, *, kind: str | None = None) -> list[InputFile]:
+    """The manifest's default files of a layer (of one kind), all of which must exist."""
+    wanted = [s for s in registry.sources_for(layer_id) if kind is None or _kind(s) == kind]
     if not source_dir.is_dir():
         raise LoadRefused(
-            missing_files_message(source_dir, registry.sources_for(layer_id)).replace(
+            missing_files_message(source_dir, wanted).replace(
                 "missing input files", f"the source directory {source_dir} does not exist"
             )
         )
-    wanted = registry.sources_for(layer_id)
     missing = [s for s in wanted if not (source_dir / s.path).is_file()]
     if missing:
         raise LoadRefused(missing_files_message(source_dir, missing))
     return [InputFile(source_dir / s.path, s, s.dataset) for s in wanted]
 
 
-def load_regions(store: Store, source_dir: Path) -> RegionIndex:
-    """Load the sigungu reference table (when changed) and return its point index."""
+def available_inputs(
+    layer_id: str, source_dir: Path, *, kind: str | None = None
+) -> list[InputFile]:
+    """The manifest's default files of a layer that exist (for the gazetteer only)."""
+    return [
+        InputFile(source_dir / s.path, s, s.dataset)
+        for s in registry.sources_for(layer_id)
+        if (kind is None or _kind(s) == kind) and (source_dir / s.path).is_file()
+    ]
+
+
+def given_inputs(layer_id: str, files: Sequence[Path]) -> list[InputFile]:
+    """Files named on the command line; a manifest file (by name) keeps its dataset."""
+    out = []
+    for path in files:
+        source = registry.source_by_name(Path(path).name)
+        if source is not None and source.layer != layer_id:
+            source = None
+        out.append(InputFile(Path(path), source, source.dataset if source else ""))
+    return out
+
+
+def _kind(source: registry.Source) -> str:
+    return registry.get(source.layer).schema(source.schema).kind
+
+
+# -- regions ---------------------------------------------------------------------------------
+
+
+def regions_version(regions: Sequence[Region]) -> str:
+    return content_hash(*(f"{r.code}|{r.sido}|{r.sigungu}|{r.wkb.hex()}" for r in regions))
+
+
+def default_regions(source_dir: Path) -> list[Region]:
     boundaries = next(
         i
-        for i in default_inputs("regions", source_dir)
+        for i in default_inputs(REGIONS, source_dir)
         if i.source and i.source.schema == REGIONS_SCHEMA
     )
-    regions = read_regions(boundaries.path)
-    from etl.merge import content_hash
+    return read_regions(boundaries.path)
 
-    version = content_hash(*(f"{r.code}|{r.sido}|{r.sigungu}|{r.wkb.hex()}" for r in regions))
-    store.replace_regions(regions, data_version=version)
-    return RegionIndex(regions)
+
+def regions_report(store: Store, settings: JobSettings, options: LoadOptions) -> LayerReport:
+    """The regions table from the given boundary files, else from the source directory."""
+    report = LayerReport(REGIONS)
+    if options.files:
+        by_code: dict[str, Region] = {}
+        for path in options.files:
+            read = read_boundaries(Path(path), crs=options.crs)
+            for region in read.regions:
+                by_code.setdefault(region.code, region)
+            report.files.append(
+                L.FileReport(
+                    path=Path(path),
+                    kind="boundaries",
+                    schema=read.schema,
+                    dataset="",
+                    encoding=None,
+                    delimiter=None,
+                    header_rows=1,
+                    rows=read.features,
+                    crs=read.crs,
+                )
+            )
+        report.regions = list(by_code.values())
+    else:
+        report.regions = default_regions(settings.source_dir)
+    report.rows_read = len(report.regions)
+    report.data_version = regions_version(report.regions)
+    current = store.version(REGIONS)
+    report.diff = L.regions_diff(store.regions() if current else (), report.regions, current)
+    return report
+
+
+def point_regions(store: Store, settings: JobSettings) -> tuple[RegionIndex, list[Region] | None]:
+    """The regions point layers are placed in: the store's, else the source directory's
+    (returned second, to be stored with the load)."""
+    if store.version(REGIONS) is not None:
+        stored = list(store.regions())
+        if stored:
+            return RegionIndex(stored), None
+    regions = default_regions(settings.source_dir)
+    return RegionIndex(regions), regions
+
+
+# -- point layers ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -73,22 +168,104 @@ class Located:
     located: list[L.Candidate]
     unplaced: list[L.Candidate]
 
+    def copy(self) -> Located:
+        """A copy whose rows can be finished without changing these (cached) ones."""
+        r = self.report
+        report = replace(
+            r,
+            rejects=list(r.rejects),
+            files=list(r.files),
+            geocoded=r.geocoded.copy(),
+            extra=dict(r.extra),
+            companions=list(r.companions),
+        )
+        return Located(
+            report,
+            [replace(c) for c in self.located],
+            [replace(c) for c in self.unplaced],
+        )
+
 
 def read_and_locate(
-    layer_id: str, inputs: Sequence[InputFile], *, kind: str | None = None
+    layer_id: str,
+    inputs: Sequence[InputFile],
+    regions: RegionIndex,
+    *,
+    kind: str | None = None,
+    options: ReadOptions | None = None,
 ) -> Located:
     spec = registry.get(layer_id)
     report = LayerReport(layer_id)
-    cands = L.read_candidates(spec, inputs, report, kind=kind)
-    located, unplaced = L.locate_candidates(spec, cands, report)
+    options = options or ReadOptions()
+    cands = L.read_candidates(spec, inputs, report, kind=kind, options=options)
+    located, unplaced = L.locate_candidates(spec, cands, report, regions, crs=options.crs)
     return Located(report, located, unplaced)
+
+
+class SourceDirectory:
+    """Every default point file of the source directory, read once per process: each load
+    builds its gazetteer from all of them (so geocoding gives the same answer whichever
+    layers or files are loaded). Keyed by the files' sizes and times; never mutated."""
+
+    _cached: tuple[tuple[object, ...], SourceDirectory] | None = None
+
+    def __init__(self, settings: JobSettings, regions: RegionIndex) -> None:
+        self.settings = settings
+        self.located: dict[str, Located] = {}
+        for lid in registry.LAYER_IDS:
+            kind = PARKING if lid == TESTING_SITE_PARKING else None
+            files = available_inputs(lid, settings.source_dir, kind=kind)
+            self.located[lid] = read_and_locate(lid, files, regions, kind=kind)
+        self.paths = {
+            i.path.resolve()
+            for lid in registry.LAYER_IDS
+            for i in available_inputs(lid, settings.source_dir)
+        }
+        self._gazetteer: L.Geocoder | None = None
+
+    @classmethod
+    def get(cls, settings: JobSettings, regions: RegionIndex) -> SourceDirectory:
+        key = _identity(settings)
+        if cls._cached is None or cls._cached[0] != key:
+            cls._cached = (key, cls(settings, regions))
+        return cls._cached[1]
+
+    def gazetteer(self, extra: Sequence[L.Candidate] = ()) -> L.Geocoder:
+        """The gazetteer of every default file's located rows, plus `extra` rows that are
+        not already among them (a place listed twice would weigh twice in its medians)."""
+        known = {_observation(c) for c in self._all_located()} if extra else set()
+        extra = [c for c in extra if _observation(c) not in known]
+        if extra:
+            return build_gazetteer([*self._all_located(), *extra], self.settings)
+        if self._gazetteer is None:
+            self._gazetteer = build_gazetteer(self._all_located(), self.settings)
+        return self._gazetteer
+
+    def _all_located(self) -> list[L.Candidate]:
+        return [c for loc in self.located.values() for c in loc.located]
+
+
+def _observation(c: L.Candidate) -> tuple[object, ...]:
+    """What the gazetteer learns from a located row."""
+    m = c.mapped
+    return (m.get("road_address"), m.get("lot_address"), c.norm.address, c.norm.name, c.lon, c.lat)
+
+
+def _identity(settings: JobSettings) -> tuple[object, ...]:
+    files = []
+    for s in registry.sources():
+        path = settings.source_dir / s.path
+        if s.default and path.is_file():
+            stat = path.stat()
+            files.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return (str(settings.source_dir), settings.kakao_rest_key, tuple(files))
 
 
 def build_gazetteer(located: Sequence[L.Candidate], settings: JobSettings) -> L.Geocoder:
     """The offline gazetteer: addresses and names of every located row, plus admin centroids."""
     from etl.geocode import Gazetteer, KakaoGeocoder, read_centroids
 
-    centroids = next(i for i in registry.sources_for("regions") if i.schema == CENTROIDS_SCHEMA)
+    centroids = next(i for i in registry.sources_for(REGIONS) if i.schema == CENTROIDS_SCHEMA)
     path = settings.source_dir / centroids.path
     online = KakaoGeocoder(settings.kakao_rest_key) if settings.kakao_rest_key else None
     return Gazetteer.from_candidates(
@@ -114,14 +291,15 @@ def finish_testing_site_parking(
     regions: RegionIndex,
     gazetteer: L.Geocoder,
     radius_m: float,
+    options: ReadOptions | None = None,
 ) -> LayerReport:
     """Parking lots within radius_m of a screening site geocoded at address/building precision."""
     from etl.testing_sites import geocode_sites, join_parking
 
-    spec = registry.get("testing_site_parking")
+    spec = registry.get(TESTING_SITE_PARKING)
     report = finish_point_layer(lots, regions, None)
     sites_report = LayerReport("testing_sites")
-    site_cands = L.read_candidates(spec, site_inputs, sites_report, kind="sites")
+    site_cands = L.read_candidates(spec, site_inputs, sites_report, kind=SITES, options=options)
     sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
@@ -149,74 +327,170 @@ def finish_testing_site_parking(
     return report
 
 
-def split_kinds(layer_id: str, inputs: Sequence[InputFile]) -> dict[str, list[InputFile]]:
+def split_kinds(
+    layer_id: str, inputs: Sequence[InputFile], options: ReadOptions | None = None
+) -> dict[str, list[InputFile]]:
     """Files of a two-kind layer by kind (manifest schema, else recognised by header)."""
     from etl.normalise import match_schema
     from etl.read import read_table
 
     spec = registry.get(layer_id)
+    encoding = options.encoding if options else None
     kinds: dict[str, list[InputFile]] = {}
     for inp in inputs:
         if inp.source is not None:
             kind = spec.schema(inp.source.schema).kind
         else:
-            kind = match_schema(spec, read_table(inp.path).columns).schema.kind
+            table = read_table(inp.path, encoding=encoding)
+            match = match_schema(
+                spec, table.columns, geometry=table.has_geometry, source=str(inp.path)
+            )
+            kind = match.schema.kind
         kinds.setdefault(kind, []).append(inp)
     return kinds
 
 
-def available_inputs(layer_id: str, source_dir: Path) -> list[InputFile]:
-    """The manifest's default files of a layer that exist (for the gazetteer only)."""
-    return [
-        InputFile(source_dir / s.path, s, s.dataset)
-        for s in registry.sources_for(layer_id)
-        if (source_dir / s.path).is_file()
-    ]
+def _point_reports(
+    store: Store,
+    layer_ids: Sequence[str],
+    settings: JobSettings,
+    options: LoadOptions,
+    regions: RegionIndex,
+) -> list[LayerReport]:
+    fresh, site_inputs = _read_given(layer_ids, settings, options, regions)
+    needs_gazetteer = TESTING_SITE_PARKING in layer_ids or any(
+        loc.unplaced for loc in fresh.values()
+    )
+    directory: SourceDirectory | None = None
+    if needs_gazetteer or any(lid not in fresh for lid in layer_ids):
+        directory = SourceDirectory.get(settings, regions)
+        needs_gazetteer = needs_gazetteer or any(
+            directory.located[lid].unplaced for lid in layer_ids if lid not in fresh
+        )
+    gazetteer: L.Geocoder | None = None
+    if directory is not None and needs_gazetteer:
+        # the given files' rows teach the gazetteer too (those of the source directory's
+        # own files are in it already)
+        extra = [
+            c
+            for loc in fresh.values()
+            for c in loc.located
+            if c.file.path.resolve() not in directory.paths
+        ]
+        gazetteer = directory.gazetteer(extra)
 
-
-def run(store: Store, layer_ids: Sequence[str], settings: JobSettings) -> list[LayerReport]:
-    """Load the given layers from the source directory; each layer is replaced atomically.
-
-    When geocoding is needed, every point file of the source directory is read (the
-    gazetteer is built from all of them), so it gives the same answer whichever layers are
-    loaded.
-    """
-    wanted = [lid for lid in registry.LAYER_IDS if lid in layer_ids]
-    inputs = {lid: default_inputs(lid, settings.source_dir) for lid in wanted}
-    regions = load_regions(store, settings.source_dir)
-    located: dict[str, Located] = {}
-    site_inputs: list[InputFile] = []
-
-    def read(lid: str, files: Sequence[InputFile]) -> None:
-        nonlocal site_inputs
-        if lid == "testing_site_parking":
-            kinds = split_kinds(lid, files)
-            site_inputs = kinds.get("sites", [])
-            located[lid] = read_and_locate(lid, kinds.get("parking", []), kind="parking")
-        else:
-            located[lid] = read_and_locate(lid, files)
-
-    for lid in wanted:
-        read(lid, inputs[lid])
-    gazetteer = None
-    if "testing_site_parking" in wanted or any(located[lid].unplaced for lid in wanted):
-        # the gazetteer knows every located address of every point file available
-        for lid in registry.LAYER_IDS:
-            if lid not in located:
-                read(lid, available_inputs(lid, settings.source_dir))
-        gazetteer = build_gazetteer([c for loc in located.values() for c in loc.located], settings)
     reports = []
-    for lid in wanted:
-        if lid == "testing_site_parking":
+    for lid in layer_ids:
+        located = fresh.get(lid)
+        if located is None:
+            assert directory is not None
+            located = directory.located[lid].copy()
+        if lid == TESTING_SITE_PARKING:
             assert gazetteer is not None
             report = finish_testing_site_parking(
-                located[lid], site_inputs, regions, gazetteer, settings.parking_radius_m
+                located, site_inputs, regions, gazetteer, settings.parking_radius_m, options.read
             )
         else:
-            report = finish_point_layer(located[lid], regions, gazetteer)
-        L.store_records(store, report)
-        report.report_path = L.write_reject_report(report, settings.report_dir)
-        for companion in report.companions:
-            companion.report_path = L.write_reject_report(companion, settings.report_dir)
+            report = finish_point_layer(located, regions, gazetteer)
+        _compare_with_current(store, report, append=options.append)
         reports.append(report)
     return reports
+
+
+def _read_given(
+    layer_ids: Sequence[str], settings: JobSettings, options: LoadOptions, regions: RegionIndex
+) -> tuple[dict[str, Located], list[InputFile]]:
+    """The given files read and located (by layer), and the testing-site files to use."""
+    given = given_inputs(layer_ids[0], options.files) if options.files else []
+    fresh: dict[str, Located] = {}
+    site_inputs: list[InputFile] = []
+    for lid in layer_ids:
+        if lid == TESTING_SITE_PARKING:
+            kinds = split_kinds(lid, given, options.read)
+            site_inputs = kinds.get(SITES) or default_inputs(lid, settings.source_dir, kind=SITES)
+            if PARKING in kinds:
+                fresh[lid] = read_and_locate(
+                    lid, kinds[PARKING], regions, kind=PARKING, options=options.read
+                )
+        elif given:
+            fresh[lid] = read_and_locate(lid, given, regions, options=options.read)
+    return fresh, site_inputs
+
+
+def _compare_with_current(store: Store, report: LayerReport, *, append: bool) -> None:
+    """The report's diff against the current version; with `append`, its records become the
+    current ones plus the new (the new one winning on a shared id)."""
+    current = store.version(report.layer)
+    before: list[FeatureRecord] = list(store.features(report.layer)) if current else []
+    if append and before:
+        merged = {r.id: r for r in before}
+        merged.update((r.id, r) for r in report.records)
+        report.records = list(merged.values())
+        report.appended = True
+    report.diff = L.version_diff(before, report.records, current)
+    report.data_version = L.data_version(report.records)
+
+
+def run(
+    store: Store,
+    layer_ids: Sequence[str],
+    settings: JobSettings,
+    options: LoadOptions | None = None,
+) -> list[LayerReport]:
+    """Load the given layers; each is replaced atomically, and only after every layer asked
+    for has been built and checked (L.refusal), so a refused load changes nothing.
+
+    Point layers are placed in the store's regions (the source directory's when it has
+    none); "regions" itself loads the given boundary files or the source directory's.
+    With `options.files` exactly one layer is loaded, from those files; for
+    testing_site_parking the kind (parking lots, testing sites) not given comes from the
+    source directory. A dry run builds and checks the same, writes `*.dry-run.csv` reject
+    reports and returns the reports with their `refusal` instead of raising.
+    """
+    options = options or LoadOptions()
+    wanted = [lid for lid in (*registry.REFERENCE_IDS, *registry.LAYER_IDS) if lid in layer_ids]
+    if options.files and len(wanted) != 1:
+        raise LoadRefused("files can be loaded into exactly one layer at a time")
+    points = [lid for lid in wanted if lid != REGIONS]
+    if not options.files:
+        for lid in points:
+            default_inputs(lid, settings.source_dir)  # refuses, naming the missing files
+    reports: list[LayerReport] = []
+    implicit_regions: list[Region] | None = None
+    if REGIONS in wanted:
+        region_report = regions_report(store, settings, options)
+        regions = RegionIndex(region_report.regions)
+        reports.append(region_report)
+    else:
+        regions, implicit_regions = point_regions(store, settings)
+    if points:
+        reports += _point_reports(store, points, settings, options, regions)
+
+    for report in reports:
+        report.refusal = L.refusal(report, force=options.force)
+    refusals = [r.refusal for r in reports if r.refusal]
+    if options.dry_run:
+        _write_reject_reports(reports, settings.report_dir, dry_run=True)
+        return reports
+    if refusals:
+        raise LoadRefused("\n".join(refusals))
+
+    if implicit_regions is not None:
+        store.replace_regions(implicit_regions, data_version=regions_version(implicit_regions))
+    for report in reports:
+        if report.layer == REGIONS:
+            outcome = store.replace_regions(report.regions, data_version=report.data_version)
+            report.changed = outcome.changed
+        else:
+            L.store_records(store, report)
+    _write_reject_reports(reports, settings.report_dir, dry_run=False)
+    return reports
+
+
+def _write_reject_reports(
+    reports: Sequence[LayerReport], directory: Path, *, dry_run: bool
+) -> None:
+    for report in reports:
+        report.report_path = L.write_reject_report(report, directory, dry_run=dry_run)
+        for companion in report.companions:
+            companion.report_path = L.write_reject_report(companion, directory, dry_run=dry_run)

@@ -5,27 +5,36 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import operator
+import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import shapely
 from tqdm import tqdm
 
+from etl.detect_crs import CrsError, Place, address_place, choose_crs
 from etl.merge import cross_source_duplicates, make_id
 from etl.normalise import SchemaMatch, match_schema
-from etl.read import read_table
+from etl.read import GEOMETRY_PROBLEM, TRUNCATED_ROW, Table, read_table
 from etl.regions import RegionIndex
 from etl.validate import BadNumber, locate, parse_number
 from geo.distance import distance_m
 from geo.hours import parse_hours
 from layers import registry
-from layers.record import FeatureRecord, Reject
+from layers.record import FeatureRecord, Region, Reject
 from layers.registry import Source
 from layers.spec import LayerSpec, Normalised
 from layers.store import Store
+
+# A cell longer than this is not a name, an address or a note: its row is rejected.
+MAX_FIELD_CHARS = 10_000
+# An `EPSG:5186` / `epsg5174` in a coordinate column's name declares its CRS.
+_EPSG_IN_NAME = re.compile(r"epsg\s*[:_]?\s*(\d{4,5})", re.IGNORECASE)
 
 
 class LoadRefused(Exception):
@@ -44,7 +53,67 @@ class Geocoder(Protocol):
 class InputFile:
     path: Path
     source: Source | None  # the manifest entry, when the file is one of the known ones
-    dataset: str  # the id prefix for this file's features
+    dataset: str  # the id prefix for this file's features ("" = from the matched schema)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a load's files: `--encoding` and `--crs` (None = sniff / detect)."""
+
+    encoding: str | None = None
+    crs: int | None = None
+
+
+@dataclass
+class FileReport:
+    """What a load made of one input file."""
+
+    path: Path
+    kind: str
+    schema: str
+    dataset: str
+    encoding: str | None
+    delimiter: str | None
+    header_rows: int
+    rows: int = 0
+    # where the file says its coordinates' CRS is declared, and that CRS
+    declared_epsg: int | None = None
+    declared_by: str = "schema"
+    crs: str | None = None  # the CRS used, and why (etl.detect_crs.CrsChoice.describe)
+
+    def describe(self) -> str:
+        read = []
+        if self.encoding:
+            read.append(self.encoding)
+        if self.delimiter:
+            read.append({",": "comma", "\t": "tab", ";": "semicolon"}.get(self.delimiter, "?"))
+        if self.header_rows > 1:
+            read.append(f"{self.header_rows}-record header")
+        how = f" ({', '.join(read)})" if read else ""
+        crs = f"; CRS {self.crs}" if self.crs else "; no coordinates"
+        unit = "features" if self.kind == "boundaries" else "rows"
+        return f"{self.path.name}{how}: schema {self.schema} ({self.kind}), {self.rows} {unit}{crs}"
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """How a new version of a layer differs from the current one, by feature id."""
+
+    current_version: str | None
+    current_rows: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: int
+
+    def summary(self) -> str:
+        if self.current_version is None:
+            return f"no current version: {len(self.added)} added"
+        return (
+            f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed,"
+            f" {self.unchanged} unchanged (current version {self.current_version},"
+            f" {self.current_rows} rows)"
+        )
 
 
 @dataclass
@@ -85,10 +154,17 @@ class LayerReport:
     report_path: Path | None = None
     # inputs that shape the layer without becoming its rows (the testing sites)
     companions: list[LayerReport] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+    # the reference table's polygons (layer "regions" only)
+    regions: list[Region] = field(default_factory=list)
+    diff: VersionDiff | None = None
+    # why this load must not happen (a dry run reports it instead of refusing)
+    refusal: str | None = None
+    appended: bool = False  # the current version's features were kept (--append)
 
     @property
     def loaded(self) -> int:
-        return len(self.records)
+        return len(self.records) + len(self.regions)
 
     def reject_reasons(self) -> Counter[str]:
         return Counter(r.reason for r in self.rejects)
@@ -113,18 +189,40 @@ class LayerReport:
 
 
 def read_candidates(
-    spec: LayerSpec, inputs: Sequence[InputFile], report: LayerReport, *, kind: str | None = None
+    spec: LayerSpec,
+    inputs: Sequence[InputFile],
+    report: LayerReport,
+    *,
+    kind: str | None = None,
+    options: ReadOptions | None = None,
 ) -> list[Candidate]:
-    """Every row of the inputs, normalised; rows that cannot be used become rejects."""
+    """Every row of the inputs, normalised; rows that cannot be used become rejects.
+
+    A file without data rows, or whose header matches none of the layer's schemas, refuses
+    the load (LoadRefused / UnknownSchema).
+    """
+    options = options or ReadOptions()
     out: list[Candidate] = []
     for inp in inputs:
-        table = read_table(inp.path)
-        match = match_schema(spec, table.columns, kind=kind)
+        table = read_table(inp.path, encoding=options.encoding)
+        match = match_schema(
+            spec, table.columns, kind=kind, geometry=table.has_geometry, source=str(inp.path)
+        )
+        if not inp.dataset:
+            inp = replace(inp, dataset=dataset_for(spec.id, match.schema.id))
+        file_report = _file_report(inp, table, match)
+        report.files.append(file_report)
+        decimal_comma = table.delimiter == ";"
         rows = tqdm(
             table.rows, desc=f"{spec.id}: {inp.path.name}", unit=" rows", disable=None, leave=False
         )
         for row_number, row in rows:
             report.rows_read += 1
+            file_report.rows += 1
+            problem = _row_problem(row)
+            if problem is not None:
+                report.rejects.append(_reject(spec.id, inp, row_number, *problem))
+                continue
             mapped = match.map_row(row)
             try:
                 norm = spec.normalise(match.schema.id, mapped)
@@ -145,48 +243,143 @@ def read_candidates(
             coords = match.schema.coords
             if coords is not None:
                 try:
-                    cand.x = parse_number(mapped.get(coords.x))
-                    cand.y = parse_number(mapped.get(coords.y))
+                    cand.x = parse_number(mapped.get(coords.x), decimal_comma=decimal_comma)
+                    cand.y = parse_number(mapped.get(coords.y), decimal_comma=decimal_comma)
                 except BadNumber as exc:
                     report.rejects.append(
                         _reject(spec.id, inp, row_number, "unparsable number", str(exc), norm.name)
                     )
                     continue
             out.append(cand)
+        if file_report.rows == 0:
+            raise LoadRefused(f"{inp.path}: the file has a header but no data rows")
     return out
 
 
+def dataset_for(layer_id: str, schema_id: str) -> str:
+    """The dataset of a file the manifest does not list: the one dataset the manifest reads
+    with this schema (so a newer snapshot keeps the ids of the older one), else the schema."""
+    datasets = {
+        s.dataset
+        for s in registry.sources_for(layer_id, default_only=False)
+        if s.schema == schema_id
+    }
+    return datasets.pop() if len(datasets) == 1 else schema_id
+
+
+def _file_report(inp: InputFile, table: Table, match: SchemaMatch) -> FileReport:
+    schema = match.schema
+    declared, declared_by = None, "schema"
+    if schema.coords is not None:
+        declared = schema.coords.epsg
+        named = _EPSG_IN_NAME.search(match.column_for.get(schema.coords.x, ""))
+        if table.has_geometry:
+            # GeoJSON without a `crs` member is WGS84 by its specification
+            declared, declared_by = table.geometry_epsg or 4326, "file"
+        elif named:
+            declared, declared_by = int(named.group(1)), "column name"
+    return FileReport(
+        path=inp.path,
+        kind=schema.kind,
+        schema=schema.id,
+        dataset=inp.dataset,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        header_rows=table.header_rows,
+        declared_epsg=declared,
+        declared_by=declared_by,
+    )
+
+
+def _row_problem(row: Mapping[str, str | None]) -> tuple[str, str] | None:
+    """(reason, detail) for a row that cannot be read as a place at all."""
+    truncated = row.get(TRUNCATED_ROW)
+    if truncated:
+        return "truncated row", truncated
+    geometry = row.get(GEOMETRY_PROBLEM)
+    if geometry:
+        return "not a point geometry", geometry
+    for column, value in row.items():
+        if value is not None and len(value) > MAX_FIELD_CHARS:
+            return "oversized cell", f"{column}: {len(value):,} characters"
+    return None
+
+
 def locate_candidates(
-    spec: LayerSpec, cands: list[Candidate], report: LayerReport
+    spec: LayerSpec,
+    cands: list[Candidate],
+    report: LayerReport,
+    regions: RegionIndex,
+    *,
+    crs: int | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """WGS84 positions from source coordinates (transformed, swap-repaired), and the rows
-    that have no coordinates at all (to be geocoded)."""
+    that have no coordinates at all (to be geocoded).
+
+    Each file's CRS is chosen by etl.detect_crs (`crs` overrides it); a file whose
+    projected coordinates fit no CRS unambiguously refuses the load.
+    """
     unplaced: list[Candidate] = []
-    by_epsg: dict[int, list[Candidate]] = {}
+    by_file: dict[InputFile, list[Candidate]] = {}
     for c in cands:
         coords = c.match.schema.coords
         if coords is not None and c.x is not None and c.y is not None:
-            by_epsg.setdefault(coords.epsg, []).append(c)
+            by_file.setdefault(c.file, []).append(c)
         elif coords is not None and (c.x is None) != (c.y is None):
             report.rejects.append(_reject_c(spec, c, "no coordinates", "only one coordinate given"))
         else:
             unplaced.append(c)
-    located: list[Candidate] = []
-    for epsg, group in by_epsg.items():
+    files = {f.path: f for f in report.files}
+    # located rows grouped by CRS, then by file: this order is the de-duplication priority
+    # (assign_ids keeps the first of a place), and ids depend on it
+    by_crs: dict[int, list[Candidate]] = {}
+    for inp, group in by_file.items():
+        file_report = files.get(inp.path)
         xs = np.array([c.x for c in group], dtype=float)
         ys = np.array([c.y for c in group], dtype=float)
-        lon, lat, ok, swapped = locate(xs, ys, epsg)
+        try:
+            choice = choose_crs(
+                xs,
+                ys,
+                _places(group),
+                regions,
+                declared=file_report.declared_epsg if file_report else None,
+                declared_by=file_report.declared_by if file_report else "schema",
+                override=crs,
+            )
+        except CrsError as exc:
+            raise LoadRefused(f"{inp.path}: {exc}") from None
+        if file_report is not None:
+            file_report.crs = choice.describe()
+        if choice.swapped:
+            xs, ys = ys, xs
+        lon, lat, ok, swapped = locate(xs, ys, choice.epsg)
         for c, lo, la, good, sw in zip(group, lon, lat, ok, swapped, strict=True):
             if not good:
                 report.rejects.append(
-                    _reject_c(spec, c, "outside Korea", f"x={c.x} y={c.y} (EPSG:{epsg})")
+                    _reject_c(spec, c, "outside Korea", f"x={c.x} y={c.y} (EPSG:{choice.epsg})")
                 )
                 continue
             c.lon, c.lat = float(lo), float(la)
             if sw:
                 report.extra["swapped_repaired"] = report.extra.get("swapped_repaired", 0) + 1
-            located.append(c)
-    return located, unplaced
+            by_crs.setdefault(choice.epsg, []).append(c)
+    return [c for group in by_crs.values() for c in group], unplaced
+
+
+def _places(group: Sequence[Candidate]) -> Callable[[int], Place | None]:
+    """The region each row's address names, by row index (parsed only when asked)."""
+
+    def place_of(i: int) -> Place | None:
+        c = group[i]
+        region = c.file.source.region if c.file.source else None
+        texts = (c.mapped.get("road_address"), c.mapped.get("lot_address"))
+        return address_place(
+            (*texts, c.mapped.get("address"), c.norm.address),
+            sido=region if region and region != "전국" else None,
+        )
+
+    return place_of
 
 
 def geocode_candidates(
@@ -231,7 +424,8 @@ def assign_regions(
                 )
             )
             continue
-        c.sido, c.sigungu = region.sido, region.sigungu
+        # a 시/도-level boundary file has no sigungu
+        c.sido, c.sigungu = region.sido, region.sigungu or None
         out.append(c)
     return out
 
@@ -341,10 +535,83 @@ def data_version(records: Sequence[FeatureRecord]) -> str:
     return h.hexdigest()[:16]
 
 
-def write_reject_report(report: LayerReport, directory: Path) -> Path:
+def version_diff(
+    current: Iterable[FeatureRecord], new: Sequence[FeatureRecord], current_version: str | None
+) -> VersionDiff:
+    """Added, removed and changed feature ids (`source`, the file and row, is not content)."""
+    before = {r.id: _content(r) for r in current}
+    return _diff(before, {r.id: _content(r) for r in new}, current_version, operator.eq)
+
+
+def regions_diff(
+    current: Iterable[Region], new: Sequence[Region], current_version: str | None
+) -> VersionDiff:
+    """Added, removed and changed region codes."""
+    before = {r.code: r for r in current}
+    return _diff(before, {r.code: r for r in new}, current_version, _same_region)
+
+
+def _diff(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    current_version: str | None,
+    same: Callable[[Any, Any], bool],
+) -> VersionDiff:
+    added = tuple(i for i in after if i not in before)
+    removed = tuple(i for i in before if i not in after)
+    changed = tuple(i for i, v in after.items() if i in before and not same(before[i], v))
+    return VersionDiff(
+        current_version,
+        len(before),
+        added,
+        removed,
+        changed,
+        len(after) - len(added) - len(changed),
+    )
+
+
+def _content(r: FeatureRecord) -> str:
+    d = _record_dict(r)
+    del d["source"]
+    return json.dumps(d, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _same_region(a: Region, b: Region) -> bool:
+    if (a.sido, a.sigungu) != (b.sido, b.sigungu):
+        return False
+    return a.wkb == b.wkb or bool(
+        shapely.equals_exact(shapely.from_wkb(a.wkb), shapely.from_wkb(b.wkb), 1e-9)
+    )
+
+
+def refusal(report: LayerReport, *, force: bool) -> str | None:
+    """Why a load must not go ahead: it would leave the layer empty, or (unless forced)
+    remove more than half of the current version's rows."""
+    if report.loaded == 0:
+        return (
+            f"{report.layer}: no row could be loaded ({len(report.rejects)} rejected:"
+            f" {_top_reasons(report)}); the current version stays"
+        )
+    diff = report.diff
+    if diff is not None and not force and 2 * len(diff.removed) > diff.current_rows:
+        append = "" if report.layer == "regions" else " (or --append to add to it)"
+        return (
+            f"{report.layer}: the load would remove {len(diff.removed)} of the current"
+            f" {diff.current_rows} rows (more than half); check the files, or pass --force"
+            f" to replace the layer anyway{append}"
+        )
+    return None
+
+
+def _top_reasons(report: LayerReport) -> str:
+    return "; ".join(f"{k} {v}" for k, v in report.reject_reasons().most_common(3)) or "-"
+
+
+def write_reject_report(report: LayerReport, directory: Path, *, dry_run: bool = False) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{report.layer}-rejects.csv"
-    tmp = path.with_suffix(".csv.tmp")
+    suffix = ".dry-run" if dry_run else ""
+    path = directory / f"{report.layer}-rejects{suffix}.csv"
+    tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "row", "reason", "detail", "name"])

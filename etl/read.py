@@ -1,5 +1,5 @@
-"""Read an input table (CSV/TSV/TXT, xlsx, xls) into normalised header names and a lazy
-stream of text rows; every failure is a one-line `ReadError` naming the file."""
+"""Read an input table (CSV/TSV/TXT, xlsx, xls, GeoJSON, GeoPackage) into normalised header
+names and a lazy stream of text rows; every failure is a one-line `ReadError` naming the file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import datetime as dt
 import io
 import math
 import re
+import struct
+import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -21,14 +24,27 @@ import xlrd
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xls")
+GEO_SUFFIXES = (".geojson", ".json", ".gpkg")
 DELIMITERS = (",", "\t", ";")  # in order of preference when the header counts tie
 SAMPLE_BYTES = 256 * 1024
 MAX_CELL_CHARS = 1024 * 1024
 MAX_LINE_CHARS = 16 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_XLSX_MEMBERS = 10_000
+# Sheet XML compresses some 10-50 times; a member packed tighter than this is a bomb.
+MAX_XLSX_RATIO = 500
+GEO_BATCH = 20_000
 MAX_HEADER_ROWS = 6
 NULL_TOKENS = frozenset({"NULL", "null", "None", "nan"})
+
+# Extra keys of a row (never header names: a header name never starts with "_" + these).
+# The point of a GeoJSON/GeoPackage feature, as text, and why a feature has none.
+GEOMETRY_X = "_geometry_x"
+GEOMETRY_Y = "_geometry_y"
+GEOMETRY_PROBLEM = "_geometry_problem"
+# Set on the last record of a text file that ends, without a line break, before the
+# record has all its cells: the file was cut off in the middle of that row.
+TRUNCATED_ROW = "_truncated_row"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,7 +78,12 @@ class Table:
     header_rows: int  # how many records formed the header
     columns: tuple[str, ...]  # normalise_header'd, in file order, unique
     # (row_number, {column: value}); row_number is the 1-based record number in the file
+    # (the feature number in a GeoJSON/GeoPackage file)
     rows: Iterator[tuple[int, dict[str, str | None]]] = field(compare=False, repr=False)
+    # GeoJSON/GeoPackage: rows carry GEOMETRY_X/GEOMETRY_Y (or GEOMETRY_PROBLEM) from the
+    # feature's point, in the file's CRS (geometry_epsg; None when it declares none)
+    has_geometry: bool = False
+    geometry_epsg: int | None = None
 
 
 Record = tuple[int, Sequence[Any]]  # (record number, raw cells)
@@ -70,11 +91,16 @@ Records = Generator[Record, None, None]
 
 
 def read_table(path: Path, *, encoding: str | None = None, header_rows: int | None = None) -> Table:
-    """Open a CSV/TSV/TXT, xlsx or xls table: read its header now, its rows lazily.
+    """Open a CSV/TSV/TXT, xlsx, xls, GeoJSON or GeoPackage table: read its header now, its
+    rows lazily.
 
     Text files: the encoding is sniffed (UTF-8 with BOM, UTF-16 with BOM, UTF-8, else
     CP949) unless given, and the delimiter is sniffed among `,` TAB `;` from the header
     line (`.tsv` is always TAB). Workbooks: the first sheet; `encoding` is ignored.
+
+    GeoJSON/GeoPackage (read with pyogrio, first layer): the attribute fields are the
+    header, and each row also has the feature's point under GEOMETRY_X/GEOMETRY_Y (a
+    feature whose geometry is not one point gets GEOMETRY_PROBLEM instead).
 
     Records that are completely empty are skipped (but counted in row numbers), before
     the header too. Cells are cleaned with `clean_cell`: values stay text, blanks are None.
@@ -98,8 +124,8 @@ def read_table(path: Path, *, encoding: str | None = None, header_rows: int | No
     if header_rows is not None and header_rows < 1:
         raise _error(path, f"header_rows must be at least 1, got {header_rows}")
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
-        expected = ", ".join(TEXT_SUFFIXES + EXCEL_SUFFIXES)
+    if suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES + GEO_SUFFIXES:
+        expected = ", ".join(TEXT_SUFFIXES + EXCEL_SUFFIXES + GEO_SUFFIXES)
         raise _error(path, f"unsupported file type {suffix or '(none)'!r}; expected {expected}")
     try:
         if not path.is_file():
@@ -110,6 +136,8 @@ def read_table(path: Path, *, encoding: str | None = None, header_rows: int | No
     except OSError as exc:
         raise _error(path, f"cannot open: {exc.strerror or exc}") from exc
 
+    if suffix in GEO_SUFFIXES:
+        return _read_geo(path)
     clean: Callable[[Any], str | None]
     if suffix in TEXT_SUFFIXES:
         encoding, delimiter, records = _open_text(path, encoding, suffix)
@@ -240,10 +268,22 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         if head.startswith(magic):
             raise _error(path, f"not a text table: the content is {kind}")
     if b"\x00" in head:
+        if _looks_utf16(head):
+            raise _error(
+                path,
+                "not a text table as it stands: it looks like UTF-16 without a byte-order mark;"
+                " give the encoding explicitly (--encoding utf-16-le or utf-16-be)",
+            )
         raise _error(path, "not a text table: it contains binary data (NUL bytes)")
     controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
     if controls * 100 > len(head):
         raise _error(path, "not a text table: it contains binary data (control bytes)")
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Text of ASCII-range characters in UTF-16: a NUL in every other byte, on one side."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) * 4 >= len(head) and min(even, odd) * 20 <= max(even, odd)
 
 
 def _sniff_encoding(path: Path, head: bytes, rest: BinaryIO) -> str:
@@ -271,7 +311,7 @@ def _sniff_encoding(path: Path, head: bytes, rest: BinaryIO) -> str:
     raise _error(
         path,
         f"cannot decode the text as any of {', '.join(tried)} (strict); "
-        "give its encoding explicitly (e.g. encoding='euc-kr')",
+        "give its encoding explicitly (--encoding, e.g. euc-kr)",
     )
 
 
@@ -307,6 +347,7 @@ class _Lines:
     def __init__(self, stream: TextIO) -> None:
         self._readline = stream.readline
         self.at_eof = False
+        self.last = ""
 
     def __iter__(self) -> _Lines:
         return self
@@ -318,7 +359,12 @@ class _Lines:
             raise StopIteration
         if len(line) == MAX_LINE_CHARS and line[-1] not in "\r\n":
             raise _LineTooLong
+        self.last = line
         return line
+
+
+class _Unterminated(list[str]):
+    """The cells of a record that ends the file without a line break."""
 
 
 def _text_records(path: Path, stream: TextIO, delimiter: str, encoding: str) -> Records:
@@ -334,7 +380,8 @@ def _text_records(path: Path, stream: TextIO, delimiter: str, encoding: str) -> 
                     "a quoted field is not closed before the end of the file (truncated file?)",
                     number,
                 )
-            yield number, record
+            # readline returns a line without its break only at the end of the file
+            yield number, (_Unterminated(record) if lines.last[-1:] not in "\r\n" else record)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             reason = f"a cell is longer than {MAX_CELL_CHARS:,} characters"
@@ -350,7 +397,7 @@ def _text_records(path: Path, stream: TextIO, delimiter: str, encoding: str) -> 
         raise _error(
             path,
             f"byte {offset:,} is not valid {encoding} ({exc.reason}); "
-            "give the file's encoding explicitly",
+            "give the file's encoding explicitly (--encoding)",
             holder,
         ) from exc
     except OSError as exc:
@@ -423,6 +470,12 @@ def _numbered(cells: list[list[Any]]) -> Records:
 
 
 def _refuse_zip_bomb(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than MAX_XLSX_UNPACKED_BYTES.
+
+    The sizes a zip declares are checked first (instantly); then every member is inflated
+    once, in bounded chunks, to count what it really holds, since a crafted archive can
+    declare less than its data inflates to.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -434,11 +487,57 @@ def _refuse_zip_bomb(path: Path) -> None:
         raise _error(path, f"refusing a workbook of {len(members):,} zip members")
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _error(path, _too_big(unpacked))
+    for m in members:
+        if m.file_size > 1 << 20 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
+            raise _error(
+                path,
+                f"refusing a workbook whose member {m.filename!r} is compressed "
+                f"{m.file_size // max(m.compress_size, 1):,} times (a zip bomb?)",
+            )
+    try:
+        with path.open("rb") as f:
+            inflated = 0
+            for m in members:
+                inflated += _inflated_size(f, m, MAX_XLSX_UNPACKED_BYTES - inflated)
+                if inflated > MAX_XLSX_UNPACKED_BYTES:
+                    raise _error(path, _too_big(inflated, at_least=True))
+    except (OSError, zlib.error, struct.error) as exc:
         raise _error(
-            path,
-            f"refusing a workbook that unpacks to {unpacked / 2**20:,.0f} MiB "
-            f"(limit {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB)",
-        )
+            path, f"not an .xlsx workbook: a broken zip archive ({_one_line(exc)})"
+        ) from exc
+
+
+def _too_big(size: int, *, at_least: bool = False) -> str:
+    return (
+        f"refusing a workbook that unpacks to {'more than ' if at_least else ''}"
+        f"{size / 2**20:,.0f} MiB (limit {MAX_XLSX_UNPACKED_BYTES // 2**20} MiB)"
+    )
+
+
+def _inflated_size(f: BinaryIO, member: zipfile.ZipInfo, limit: int) -> int:
+    """How many bytes a member's data really inflates to; stops once past `limit`."""
+    f.seek(member.header_offset)
+    header = f.read(30)
+    if len(header) < 30 or not header.startswith(_ZIP_MAGIC):
+        raise zlib.error(f"no local header for {member.filename!r}")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    f.seek(member.header_offset + 30 + name_length + extra_length)
+    if member.compress_type == zipfile.ZIP_STORED:
+        return member.compress_size
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        return member.file_size  # calamine reads deflate and stored members only
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, size = member.compress_size, 0
+    while left > 0 and not inflater.eof and size <= limit:
+        chunk = f.read(min(SAMPLE_BYTES, left))
+        if not chunk:
+            break
+        left -= len(chunk)
+        size += len(inflater.decompress(chunk, SAMPLE_BYTES))
+        while inflater.unconsumed_tail and size <= limit:
+            size += len(inflater.decompress(inflater.unconsumed_tail, SAMPLE_BYTES))
+    return size
 
 
 def _xls_records(path: Path) -> Records:
@@ -469,6 +568,99 @@ def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:
     if cell.ctype == xlrd.XL_CELL_ERROR:
         return None  # calamine reads error cells (#N/A …) as empty; so do we
     return cell.value
+
+
+# --- GeoJSON and GeoPackage -----------------------------------------------------------
+
+
+def _read_geo(path: Path) -> Table:
+    import pyogrio
+
+    kind = "GeoPackage" if path.suffix.lower() == ".gpkg" else "GeoJSON"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files
+            info = pyogrio.read_info(path, layer=0)
+    except Exception as exc:  # pyogrio raises several DataSourceError types
+        raise _error(path, f"not a readable {kind} file ({_one_line(exc)})") from exc
+    names = [str(n) for n in info["fields"]]
+    if not names:
+        raise _error(path, f"no attribute fields (the {kind} layer has no columns)")
+    columns = _unique([normalise_header(n) for n in names])
+    has_geometry = info.get("geometry_type") not in (None, "None")
+    return Table(
+        path=path,
+        encoding=None,
+        delimiter=None,
+        header_rows=1,
+        columns=columns,
+        rows=_geo_rows(path, kind, names, columns, has_geometry),
+        has_geometry=has_geometry,
+        geometry_epsg=_epsg(info.get("crs")) if has_geometry else None,
+    )
+
+
+def _epsg(crs: str | None) -> int | None:
+    if not crs:
+        return None
+    if "CRS84" in crs.upper():
+        return 4326
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(crs).to_epsg()
+    except CRSError:
+        return None
+
+
+def _geo_rows(
+    path: Path, kind: str, names: Sequence[str], columns: Sequence[str], has_geometry: bool
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    import pyogrio
+    import shapely
+
+    start = 0
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                _meta, _fids, geometry, fields = pyogrio.raw.read(
+                    path,
+                    layer=0,
+                    columns=list(names),
+                    read_geometry=has_geometry,
+                    skip_features=start,
+                    max_features=GEO_BATCH,
+                )
+        except Exception as exc:  # pyogrio raises several DataSourceError types
+            raise _error(path, f"not a readable {kind} file ({_one_line(exc)})", start + 1) from exc
+        values = [f.tolist() for f in fields]
+        count = len(values[0]) if values else 0
+        shapes = shapely.from_wkb(geometry, on_invalid="ignore") if has_geometry else None
+        for i in range(count):
+            row = {col: clean_cell(values[j][i]) for j, col in enumerate(columns)}
+            if shapes is not None:
+                row.update(_point_cells(shapes[i]))
+            yield start + i + 1, row
+        if count < GEO_BATCH:
+            return
+        start += count
+
+
+def _point_cells(shape: Any) -> dict[str, str | None]:
+    """A feature's point as GEOMETRY_X/GEOMETRY_Y text, or why it has none."""
+    if shape is None or shape.is_empty:
+        return {GEOMETRY_X: None, GEOMETRY_Y: None}
+    if shape.geom_type == "MultiPoint" and len(shape.geoms) == 1:
+        shape = shape.geoms[0]
+    if shape.geom_type != "Point":
+        return {
+            GEOMETRY_X: None,
+            GEOMETRY_Y: None,
+            GEOMETRY_PROBLEM: f"a {shape.geom_type}, not a point",
+        }
+    return {GEOMETRY_X: clean_cell(float(shape.x)), GEOMETRY_Y: clean_cell(float(shape.y))}
 
 
 # --- header and rows ------------------------------------------------------------------
@@ -580,6 +772,10 @@ def _rows(
         row = dict(zip(columns, values, strict=False))
         if len(values) < width:
             row.update(dict.fromkeys(columns[len(values) :]))
+            if isinstance(cells, _Unterminated):
+                row[TRUNCATED_ROW] = (
+                    f"the file ends after {len(cells)} of the {width} cells of this row"
+                )
         elif len(values) > width:
             for i in range(width, len(values)):
                 if values[i] is not None:

@@ -17,11 +17,17 @@ class BadNumber(ValueError):
     pass
 
 
-def parse_number(text: str | None) -> float | None:
-    """A finite float from a cell, None for a blank cell; BadNumber for anything else."""
+def parse_number(text: str | None, *, decimal_comma: bool = False) -> float | None:
+    """A finite float from a cell, None for a blank cell; BadNumber for anything else
+    (`NaN`, `inf`, `1e999`, `37.5°`, ...).
+
+    Commas are thousands separators, or with `decimal_comma` (a semicolon-separated file,
+    as European locales write them) the decimal separator: `37,5665` → 37.5665.
+    """
     if text is None:
         return None
-    s = text.strip().replace(",", "")
+    s = text.strip()
+    s = s.replace(".", "").replace(",", ".") if decimal_comma and "," in s else s.replace(",", "")
     if not s:
         return None
     if len(s) > 40 or not _NUMBER.match(s):

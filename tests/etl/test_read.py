@@ -520,7 +520,7 @@ def _directory(tmp_path: Path) -> Path:
 BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "missing file": (lambda tmp_path: tmp_path / "missing.csv", "no such file"),
     "directory": (_directory, "not a file"),
-    "unsupported type": (_write("t.json", b"{}"), "unsupported file type"),
+    "unsupported type": (_write("t.docx", b"{}"), "unsupported file type"),
     "empty file": (_write("t.csv", b""), "empty"),
     "only a BOM": (_write("t.csv", b"\xef\xbb\xbf"), "no header"),
     "only empty records": (_write("t.csv", b"\n \n,,\n"), "no header"),
@@ -533,6 +533,10 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "PNG named .csv": (_write("t.csv", b"\x89PNG\r\n\x1a\n" + bytes(64)), "not a text table"),
     "zip named .csv": (_write("t.csv", _zip_bytes({"a.txt": b"x"})), "not a text table"),
     "NUL bytes": (_write("t.csv", b"a,b\n1,\x00\x002\n"), "not a text table"),
+    "UTF-16 without a BOM": (
+        _write("t.csv", "이름,주소\nab,cd\n".encode("utf-16-le")),
+        "--encoding utf-16-le",
+    ),
     "control bytes": (_write("t.csv", b"a,b\n" + b"\x01\x02\x03," * 20), "not a text table"),
     "xlsx that is not a zip": (_write("t.xlsx", b"a,b\n1,2\n"), "not an .xlsx workbook"),
     "zip that is not a workbook": (
