@@ -297,7 +297,8 @@ def finish_testing_site_parking(
     from etl.testing_sites import geocode_sites, join_parking
 
     spec = registry.get(TESTING_SITE_PARKING)
-    report = finish_point_layer(lots, regions, None)
+    # lots without coordinates are placed by their address, like any point layer's rows
+    report = finish_point_layer(lots, regions, gazetteer)
     sites_report = LayerReport("testing_sites")
     site_cands = L.read_candidates(spec, site_inputs, sites_report, kind=SITES, options=options)
     sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)

@@ -394,11 +394,12 @@ def geocode_candidates(
         hit = geocoder.geocode_address(*texts, sido=sido) if geocoder else None
         if hit is None:
             coarse = geocoder.geocode(c.norm.address, c.norm.name, sido=sido) if geocoder else None
-            detail = (
-                f"address geocoded only to {coarse.precision} precision"
-                if coarse is not None
-                else "address not found in the offline gazetteer"
-            )
+            if geocoder is None:
+                detail = "no address geocoding for this input"
+            elif coarse is not None:
+                detail = f"address geocoded only to {coarse.precision} precision"
+            else:
+                detail = "address not found in the offline gazetteer"
             report.rejects.append(_reject_c(spec, c, "no coordinates", detail))
             continue
         c.lon, c.lat, c.geocoded = hit.lon, hit.lat, hit.precision
