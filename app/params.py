@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from werkzeug.datastructures import MIMEAccept, MultiDict
@@ -399,7 +400,10 @@ def filter_value(q: Queryable, raw: str) -> str:
         expected = "integer"
     elif q.type == "number":
         if _NUMBER.fullmatch(value):
-            return repr(float(value))
+            number = Decimal(value)
+            if number.is_finite() and abs(number.adjusted()) < 30:
+                # as PostgreSQL prints a jsonb number: plain notation, no trailing zeros
+                return format(number.normalize(), "f")
         expected = "number"
     elif q.enum:
         if value in q.enum:

@@ -13,6 +13,7 @@ import shapely
 from shapely import STRtree
 
 from geo.crs import transformer
+from geo.distance import distances_m
 
 _NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|[\s·ㆍ.,\-_/()]+")
 # generic words that say what kind of place it is, not which one
@@ -78,9 +79,12 @@ def cross_source_duplicates(
             candidates.setdefault(i, []).append(j)
     duplicate_of: dict[int, int] = {}
     for i in sorted(candidates):
-        for j in sorted(
-            candidates[i], key=lambda j: (float(np.hypot(x[i] - x[j], y[i] - y[j])), j)
-        ):
+        # the metric index only preselects; the one distance definition decides
+        near = candidates[i]
+        d = distances_m(lon[i], lat[i], lon[near], lat[near])
+        for dist, j in sorted(zip(d.tolist(), near, strict=True)):
+            if dist > radius_m:
+                break
             if j not in duplicate_of and similar_names(names[i], names[j]):
                 duplicate_of[i] = j
                 break

@@ -216,7 +216,7 @@ class PostgisStore(Store):
 
     def _count_regions(self) -> int:
         with self._connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM region")).scalar_one())
+            return int(conn.execute(q.REGIONS_COUNT).scalar_one())
 
     def count(self, layer_id: str, query: FeatureQuery | None = None) -> int:
         version_id = self._version_id(layer_id)

@@ -59,6 +59,7 @@ MAKE_CURRENT = text("UPDATE layer_version SET status = 'current' WHERE version_i
 ANALYZE_FEATURES = text("ANALYZE feature")
 
 REGIONS_DELETE = text("DELETE FROM region")
+REGIONS_COUNT = text("SELECT count(*) FROM region")
 REGIONS_INSERT = text(
     "INSERT INTO region (code, sido, sigungu, geom) "
     "VALUES (:code, :sido, :sigungu, ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"

@@ -15,8 +15,6 @@ from layers import tileset
 from layers.store.base import StaleVersion, StoreUnavailable, TilePoint, TileQuery
 from layers.store.postgis import queries as q
 
-REGION_BUFFER = 64  # MVT units of polygon kept outside the tile, as ST_AsMVTGeom's default
-
 
 class TileReader:
     """Runs tile statements on a small pool of its own: autocommit (no BEGIN/ROLLBACK round
@@ -92,7 +90,7 @@ def _attrs(layer_id: str) -> tuple[tuple[str, str], ...]:
 
 def _params(query: TileQuery, margin: float) -> dict[str, Any]:
     tile = Tile(query.x, query.y, query.z)
-    west, south, east, north = buffered_bounds(tile, max(margin, REGION_BUFFER))
+    west, south, east, north = buffered_bounds(tile, max(margin, tileset.REGION_BUFFER))
     params: dict[str, Any] = {
         "z": query.z,
         "x": query.x,
