@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from geo.distance import degree_radius, rank_key
 from layers.record import FeatureRecord
@@ -25,6 +27,8 @@ class Candidates:
     last_planar_deg: float
     # every point within the degree radius was fetched
     exhausted: bool
+    # `found` is already in rank order (distance, then id)
+    ranked: bool = False
 
 
 def first_candidates(limit: int) -> int:
@@ -39,9 +43,9 @@ def search(query: NearQuery, fetch: Callable[[int], Candidates]) -> list[Hit]:
     n = first_candidates(query.limit)
     while True:
         batch = fetch(n)
-        ranked = sorted(
-            (t for t in batch.found if t[0] <= query.radius_m),
-            key=lambda t: rank_key(t[0], t[1].id),
+        inside = (t for t in batch.found if t[0] <= query.radius_m)
+        ranked = (
+            list(inside) if batch.ranked else sorted(inside, key=lambda t: rank_key(t[0], t[1].id))
         )
         hits: list[Hit] = []
         for distance, record in ranked:
@@ -59,6 +63,10 @@ def search(query: NearQuery, fetch: Callable[[int], Candidates]) -> list[Hit]:
         n *= 4
 
 
-def merge(hits: list[Hit], limit: int) -> list[Hit]:
-    """Hits of several layers, nearest first, ties by id."""
-    return sorted(hits, key=lambda h: rank_key(h.distance_m, h.feature.id))[: max(limit, 0)]
+def merge(per_layer: Sequence[list[Hit]], limit: int) -> list[Hit]:
+    """Each layer's hits (each list already in rank order) merged: nearest first, ties by id."""
+    limit = max(limit, 0)
+    if len(per_layer) == 1:
+        return per_layer[0][:limit]
+    merged = heapq.merge(*per_layer, key=lambda h: rank_key(h.distance_m, h.feature.id))
+    return list(islice(merged, limit))

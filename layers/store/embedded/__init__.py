@@ -256,7 +256,7 @@ class EmbeddedStore(Store):
 
     def nearest(self, query: NearQuery) -> list[Hit]:
         radius_deg = degree_radius(query.lat, query.radius_m)
-        hits: list[Hit] = []
+        hits: list[list[Hit]] = []
         for layer_id in query.layers:
             layer = self._layer(layer_id)
             if layer is None:
@@ -265,7 +265,7 @@ class EmbeddedStore(Store):
             def fetch(n: int, layer: LayerIndex = layer) -> nearest.Candidates:
                 return layer.candidates(query.lon, query.lat, radius_deg, n, query.filters)
 
-            hits.extend(nearest.search(query, fetch))
+            hits.append(nearest.search(query, fetch))
         return nearest.merge(hits, query.limit)
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:

@@ -26,7 +26,12 @@ class LayerIndex:
         self.lons = np.fromiter((r.lon for r in records), dtype=float, count=n)
         self.lats = np.fromiter((r.lat for r in records), dtype=float, count=n)
         xy = np.column_stack([self.lons, self.lats])
-        self._tree = index.Index((np.arange(n, dtype=np.int64), xy, xy)) if n else None
+        # smaller nodes than libspatialindex's default (100) answer a 20-nearest search
+        # about a quarter faster on these point layers
+        props = index.Property(leaf_capacity=32, index_capacity=32)
+        self._tree = (
+            index.Index((np.arange(n, dtype=np.int64), xy, xy), properties=props) if n else None
+        )
         self._tree_lock = threading.Lock()  # libspatialindex queries are not thread-safe
         # PostGIS `&&` compares float4 boxes rounded outwards, so do the same.
         self._x_low, self._x_high = float4_down(self.lons), float4_up(self.lons)
@@ -145,12 +150,16 @@ class LayerIndex:
         matching = self.filter_mask(filters)
         if matching is not None:
             ids = ids[matching[ids]]
-        distances = distances_m(lon, lat, self.lons[ids], self.lats[ids])
-        found = [
-            (round(d, 1), self.records[i])
-            for d, i in zip(distances.tolist(), ids.tolist(), strict=True)
+        distances = [
+            round(d, 1) for d in distances_m(lon, lat, self.lons[ids], self.lats[ids]).tolist()
         ]
-        return Candidates(found=found, last_planar_deg=last_planar_deg, exhausted=exhausted)
+        # positions are in id order, so this is the rank order (distance, then id)
+        order = np.lexsort((ids, distances)).tolist()
+        positions = ids.tolist()
+        found = [(distances[k], self.records[positions[k]]) for k in order]
+        return Candidates(
+            found=found, last_planar_deg=last_planar_deg, exhausted=exhausted, ranked=True
+        )
 
 
 def float4_down(values: Any) -> Any:

@@ -265,7 +265,7 @@ class PostgisStore(Store):
             lon=query.lon, lat=query.lat, radius_deg=degree_radius(query.lat, query.radius_m)
         )
         first_n = nearest.first_candidates(query.limit)
-        hits: list[Hit] = []
+        hits: list[list[Hit]] = []
         with self._connect() as conn:
             # One round trip for the usual case: every layer's current version and its first
             # candidates; a layer whose first round is not conclusive asks again on its own.
@@ -285,7 +285,7 @@ class PostgisStore(Store):
             for layer_id in query.layers:
                 if layer_id in first:
                     version_id, found = first[layer_id]
-                    hits.extend(self._nearest_in(conn, version_id, query, (first_n, found)))
+                    hits.append(self._nearest_in(conn, version_id, query, (first_n, found)))
         return nearest.merge(hits, query.limit)
 
     def _nearest_in(
