@@ -59,7 +59,7 @@ def main() -> None:
             port = free_port()
             cmd = gunicorn_command("app:create_app()", port, args.workers, args.threads)
             with server(cmd, env, ROOT, port) as base:
-                wrk(base, paths[:50], 1, args.connections)  # warm-up: every worker opens the store
+                wrk(base, paths[:200], 3, args.connections)  # warm-up: every worker opens the store
                 near = wrk(base, paths, args.seconds, args.connections)
             port = free_port()
             cmd = gunicorn_command("hello:app", port, args.workers, args.threads)
