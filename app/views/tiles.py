@@ -4,6 +4,7 @@ Tiles routes of each collection, and a MapLibre preview page."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
@@ -141,3 +142,79 @@ def _bbox(layer_ids: Sequence[str]) -> tuple[float, float, float, float] | None:
 
 def _base_url() -> str:
     return (settings().SHAREMAP_PUBLIC_URL or request.url_root).rstrip("/")
+
+
+def _tile_param(name: str, where: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": schema,
+    }
+
+
+_TILE_PARAMS: dict[str, dict[str, Any]] = {
+    "z": _tile_param("z", "path", "Zoom, 0-22.", {"type": "integer", "minimum": 0, "maximum": 22}),
+    "x": _tile_param("x", "path", "Column, 0 to 2^z-1.", {"type": "integer", "minimum": 0}),
+    "y": _tile_param("y", "path", "Row, 0 to 2^z-1.", {"type": "integer", "minimum": 0}),
+    "layer": _tile_param(
+        "layer", "path", "A layer id.", {"type": "string", "enum": list(registry.LAYER_IDS)}
+    ),
+    "layers": _tile_param(
+        "layers",
+        "query",
+        "Comma-separated layer ids (and regions); default: all.",
+        {"type": "string"},
+    ),
+    "v": _tile_param(
+        "v",
+        "query",
+        "The data version token from /tiles.json; the current one makes the tile immutable.",
+        {"type": "string"},
+    ),
+}
+
+
+def _tile_operation(
+    operation_id: str, summary: str, media: str, params: Sequence[str], empty: bool
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "The tile",
+            "content": {media: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "304": {"description": "Not modified (If-None-Match)"},
+    }
+    if empty:
+        responses["204"] = {"description": "An empty vector tile"}
+    for code in ("400", "404", "405", "500", "503"):
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": ["tiles"],
+            "parameters": [_TILE_PARAMS[name] for name in (*params, "v")],
+            "responses": responses,
+        }
+    }
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The tile routes for /openapi.json."""
+    mvt = MVT_TYPE
+    return {
+        "/tiles/{z}/{x}/{y}.mvt": _tile_operation(
+            "vectorTile", "A vector tile of the chosen layers (Web Mercator, XYZ)", mvt,
+            ("z", "x", "y", "layers"), empty=True,
+        ),
+        "/tiles/{layer}/{z}/{x}/{y}.png": _tile_operation(
+            "rasterTile", "A 256 px raster tile of one layer", PNG_TYPE,
+            ("layer", "z", "x", "y"), empty=False,
+        ),
+        "/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}": _tile_operation(
+            "collectionTile", "OGC API - Tiles: a vector tile of one collection", mvt,
+            ("layer", "z", "y", "x"), empty=True,
+        ),
+    }  # fmt: skip
