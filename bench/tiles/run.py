@@ -32,6 +32,7 @@ from layers import registry
 from layers.store.postgis import PostgisStore
 
 HERE = Path(__file__).resolve().parent
+PATHS_LUA = ROOT / "bench" / "http" / "paths.lua"  # the wrk script the HTTP benchmark uses
 ZOOMS = (8, 12, 14, 16)
 TILES_PER_ZOOM = 400
 
@@ -81,7 +82,7 @@ def wrk(base: str, paths: list[str], seconds: int, connections: int) -> tuple[fl
         fh.write("\n".join(paths) + "\n")
     command = [
         "wrk", "--threads", "2", "--connections", str(connections), "--duration", f"{seconds}s",
-        "--latency", "--script", str(HERE / "paths.lua"), base, "--", fh.name,
+        "--latency", "--script", str(PATHS_LUA), base, "--", fh.name,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(fh.name)

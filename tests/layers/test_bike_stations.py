@@ -2,82 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import re
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from etl.read import read_table
 from layers import registry
 from layers.bike_stations import SPEC
-from layers.spec import LayerSpec, Normalised, SourceSchema
+from layers.spec import Normalised
+from tests.layers.real_files import Row, Rows, column_for, mapped_source_rows, matching_schemas
 
-SOURCE_DIR = Path(
-    os.environ.get("SHAREMAP_SOURCE_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared/data/real"
-)
 LAYER = "bike_stations"
 SEOUL = "seoul_ddareungi_stations_2022-06.csv"
 NATIONAL = "national_bike_rental_stations_std_2024.csv"
 
-Row = dict[str, str | None]
-Rows = dict[str, list[tuple[Row, Normalised]]]
 
 SOURCES = registry.sources_for(LAYER, default_only=False)
-
-
-# -- reading and matching ----------------------------------------------------------------
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).casefold()
-
-
-def _column_for(aliases: tuple[str, ...], columns: list[str]) -> str | None:
-    by_key = {_squash(c): c for c in columns}
-    for alias in aliases:
-        if _squash(alias) in by_key:
-            return by_key[_squash(alias)]
-    return None
-
-
-def matching_schemas(spec: LayerSpec, columns: list[str]) -> list[SourceSchema]:
-    """The schemas whose required fields all find a column in the header."""
-    return [
-        s
-        for s in spec.schemas
-        if all(_column_for(s.columns[f], columns) is not None for f in s.required)
-    ]
-
-
-def _path(source: registry.Source) -> Path:
-    path = SOURCE_DIR / source.path
-    if not path.is_file():
-        pytest.skip(f"real source file missing: {path}")
-    return path
-
-
-def mapped_rows(source: registry.Source) -> tuple[list[str], Iterator[Row]]:
-    table = read_table(_path(source))
-    columns = list(table.columns)
-    schema = SPEC.schema(source.schema)
-    column_for = {f: _column_for(a, columns) for f, a in schema.columns.items()}
-
-    def rows() -> Iterator[Row]:
-        for _, row in table.rows:
-            yield {f: (row.get(c) if c else None) for f, c in column_for.items()}
-
-    return columns, rows()
 
 
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
     out: Rows = {}
     for source in SOURCES:
-        _, rows = mapped_rows(source)
+        _, rows = mapped_source_rows(SPEC, source)
         out[source.file_name] = [(row, SPEC.normalise(source.schema, row)) for row in rows]
     return out
 
@@ -102,10 +48,10 @@ def test_manifest_schema_ids_are_known() -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = mapped_rows(source)
+    columns, _ = mapped_source_rows(SPEC, source)
     assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
     schema = SPEC.schema(source.schema)
-    found = {f: _column_for(a, columns) for f, a in schema.columns.items()}
+    found = {f: column_for(a, columns) for f, a in schema.columns.items()}
     assert None not in found.values(), [f for f, c in found.items() if c is None]
     assert set(columns) == set(found.values())
 
@@ -127,7 +73,7 @@ def test_the_merged_ddareungi_header_matches_however_it_is_joined(
     (schema,) = matching_schemas(SPEC, columns)
     assert schema.id == "seoul_ddareungi"
     for field in ("racks_lcd", "racks_qr", "district"):
-        assert _column_for(schema.columns[field], columns) is not None, field
+        assert column_for(schema.columns[field], columns) is not None, field
 
 
 def test_keys() -> None:

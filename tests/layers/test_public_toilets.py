@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pyproj import Geod
 
-from etl.read import read_table
 from geo.hours import parse_hours
 from layers import registry
 from layers.public_toilets import SPEC, means_open_24h, toilet_phone, toilet_type
-from layers.spec import LayerSpec, Normalised, SourceSchema
+from layers.spec import Normalised
+from tests.layers.real_files import Row, Rows, column_for, mapped_source_rows, matching_schemas
 
-SOURCE_DIR = Path(
-    os.environ.get("SHAREMAP_SOURCE_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared/data/real"
-)
 LAYER = "public_toilets"
 OA = "seoul_public_toilets_location_OA-22586.csv"
 SEOUL_2025 = "localdata_public_toilets_seoul_12_04_01_E_2025-01.xlsx"
@@ -28,61 +21,15 @@ SEOUL_2023 = "localdata_public_toilets_seoul_12_04_01_E_2023-01.xlsx"
 INCHEON = "localdata_public_toilets_incheon_12_04_01_E_2025.xlsx"
 BUSAN = "localdata_public_toilets_busan_12_04_01_E_2022-08.csv"
 
-Row = dict[str, str | None]
-Rows = dict[str, list[tuple[Row, Normalised]]]
 
 SOURCES = registry.sources_for(LAYER, default_only=False)
-
-
-# -- reading and matching ----------------------------------------------------------------
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).casefold()
-
-
-def _column_for(aliases: tuple[str, ...], columns: list[str]) -> str | None:
-    by_key = {_squash(c): c for c in columns}
-    for alias in aliases:
-        if _squash(alias) in by_key:
-            return by_key[_squash(alias)]
-    return None
-
-
-def matching_schemas(spec: LayerSpec, columns: list[str]) -> list[SourceSchema]:
-    """The schemas whose required fields all find a column in the header."""
-    return [
-        s
-        for s in spec.schemas
-        if all(_column_for(s.columns[f], columns) is not None for f in s.required)
-    ]
-
-
-def _path(source: registry.Source) -> Path:
-    path = SOURCE_DIR / source.path
-    if not path.is_file():
-        pytest.skip(f"real source file missing: {path}")
-    return path
-
-
-def mapped_rows(source: registry.Source) -> tuple[list[str], Iterator[Row]]:
-    table = read_table(_path(source))
-    columns = list(table.columns)
-    schema = SPEC.schema(source.schema)
-    column_for = {f: _column_for(a, columns) for f, a in schema.columns.items()}
-
-    def rows() -> Iterator[Row]:
-        for _, row in table.rows:
-            yield {f: (row.get(c) if c else None) for f, c in column_for.items()}
-
-    return columns, rows()
 
 
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
     out: Rows = {}
     for source in SOURCES:
-        _, rows = mapped_rows(source)
+        _, rows = mapped_source_rows(SPEC, source)
         out[source.file_name] = [(row, SPEC.normalise(source.schema, row)) for row in rows]
     return out
 
@@ -113,11 +60,11 @@ def test_manifest_schema_ids_are_known() -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = mapped_rows(source)
+    columns, _ = mapped_source_rows(SPEC, source)
     assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
     schema = SPEC.schema(source.schema)
     # every column of the file has a canonical field
-    mapped = {_column_for(a, columns) for a in schema.columns.values()}
+    mapped = {column_for(a, columns) for a in schema.columns.values()}
     assert set(columns) <= mapped
 
 
@@ -131,7 +78,7 @@ def test_the_national_localdata_header_matches_its_own_schema() -> None:
     ]  # fmt: skip
     schemas = matching_schemas(SPEC, columns)
     best = max(
-        schemas, key=lambda s: sum(_column_for(a, columns) is not None for a in s.columns.values())
+        schemas, key=lambda s: sum(column_for(a, columns) is not None for a in s.columns.values())
     )
     assert best.id == "localdata_toilets_national"
     assert best.key == ("authority_code", "mgmt_no")

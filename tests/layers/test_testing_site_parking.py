@@ -2,72 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from etl.read import read_table
 from layers import registry
-from layers.spec import LayerSpec, Normalised, SourceSchema
 from layers.testing_site_parking import (
     SPEC,
     closed_day_types,
     site_kind,
 )
-
-SOURCE_DIR = Path(
-    os.environ.get("SHAREMAP_SOURCE_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared/data/real"
+from tests.layers.real_files import (
+    Rows,
+    column_for,
+    mapped_rows,
+    matching_schemas,
+    read_rows,
+    source_file,
 )
+
 LAYER = "testing_site_parking"
-
-Row = dict[str, str | None]
-Rows = dict[str, list[tuple[Row, Normalised]]]
-
-
-# -- reading ---------------------------------------------------------------------------
-
-
-def _read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
-    table = read_table(path)
-    return list(table.columns), (row for _, row in table.rows)
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text).casefold()
-
-
-def _column_for(aliases: tuple[str, ...], columns: list[str]) -> str | None:
-    for alias in aliases:
-        if alias in columns:
-            return alias
-    squashed = {_squash(c): c for c in columns}
-    for alias in aliases:
-        if _squash(alias) in squashed:
-            return squashed[_squash(alias)]
-    return None
-
-
-def matching_schemas(spec: LayerSpec, columns: list[str]) -> list[SourceSchema]:
-    return [s for s in spec.schemas if all(_column_for(s.columns[f], columns) for f in s.required)]
-
-
-def mapped_rows(path: Path, schema: SourceSchema) -> Iterator[Row]:
-    columns, rows = _read_rows(path)
-    where = {f: _column_for(aliases, columns) for f, aliases in schema.columns.items()}
-    for row in rows:
-        yield {f: (row.get(c) if c else None) for f, c in where.items()}
-
-
-def _source_path(name: str) -> Path:
-    path = SOURCE_DIR / name
-    if not path.exists():
-        pytest.skip(f"real source file {path} not present")
-    return path
 
 
 SOURCES = registry.sources_for(LAYER, default_only=False)
@@ -89,7 +44,7 @@ def normalised() -> Rows:
         schema = SPEC.schema(source.schema)
         out[source.file_name] = [
             (row, SPEC.normalise(schema.id, row))
-            for row in mapped_rows(_source_path(source.path), schema)
+            for row in mapped_rows(source_file(source.path), schema)
         ]
     return out
 
@@ -103,10 +58,10 @@ def test_registry_serves_this_spec() -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = _read_rows(_source_path(source.path))
+    columns, _ = read_rows(source_file(source.path))
     assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
     schema = SPEC.schema(source.schema)
-    assert [f for f, a in schema.columns.items() if _column_for(a, columns) is None] == []
+    assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
     assert schema.kind == ("parking" if source.path.startswith("parking/") else "sites")
     assert (schema.coords is None) == (schema.kind == "sites")
 
