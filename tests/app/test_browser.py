@@ -67,7 +67,7 @@ def test_maplibre_draws_points_over_seoul(base_url: str, tmp_path: Path) -> None
     colours = {registry.get(layer_id).colour for layer_id in registry.LAYER_IDS}
     targets = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in colours]
     background = image.getpixel((2, 2))
-    pixels = list(image.getdata())
+    pixels = list(image.get_flattened_data())
     drawn = sum(1 for p in pixels if p != background)
     # circles are drawn at 0.85 opacity over the base map: near a layer colour, not exactly it
     near_layer = sum(
