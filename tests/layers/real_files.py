@@ -68,3 +68,15 @@ def mapped_source_rows(spec: LayerSpec, source: registry.Source) -> tuple[list[s
     """The header of a registry source's file, and its rows keyed by its schema's fields."""
     columns, rows = read_rows(source_file(source.path))
     return columns, _mapped(spec.schema(source.schema), columns, rows)
+
+
+def normalise_all(spec: LayerSpec, sources: Sequence[registry.Source]) -> Rows:
+    """Every real row of every given file: (mapped row, the spec's Normalised), by file name."""
+    out: Rows = {}
+    for source in sources:
+        schema = spec.schema(source.schema)
+        out[source.file_name] = [
+            (row, spec.normalise(schema.id, row))
+            for row in mapped_rows(source_file(source.path), schema)
+        ]
+    return out

@@ -9,7 +9,14 @@ import pytest
 from layers import registry
 from layers.bike_stations import SPEC
 from layers.spec import Normalised
-from tests.layers.real_files import Row, Rows, column_for, mapped_source_rows, matching_schemas
+from tests.layers.real_files import (
+    Row,
+    Rows,
+    column_for,
+    mapped_source_rows,
+    matching_schemas,
+    normalise_all,
+)
 
 LAYER = "bike_stations"
 SEOUL = "seoul_ddareungi_stations_2022-06.csv"
@@ -21,11 +28,7 @@ SOURCES = registry.sources_for(LAYER, default_only=False)
 
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
-    out: Rows = {}
-    for source in SOURCES:
-        _, rows = mapped_source_rows(SPEC, source)
-        out[source.file_name] = [(row, SPEC.normalise(source.schema, row)) for row in rows]
-    return out
+    return normalise_all(SPEC, SOURCES)
 
 
 def _one(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:

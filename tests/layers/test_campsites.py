@@ -15,8 +15,8 @@ from layers.campsites import SPEC, split_list
 from tests.layers.real_files import (
     Rows,
     column_for,
-    mapped_rows,
     matching_schemas,
+    normalise_all,
     read_rows,
     source_file,
 )
@@ -33,14 +33,7 @@ KCISA = "kcisa_campsite_location_info_2020.csv"
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
     """Every real row of every campsite file: (mapped row, Normalised)."""
-    out: Rows = {}
-    for source in SOURCES:
-        schema = SPEC.schema(source.schema)
-        out[source.file_name] = [
-            (row, SPEC.normalise(schema.id, row))
-            for row in mapped_rows(source_file(source.path), schema)
-        ]
-    return out
+    return normalise_all(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from tests.layers.real_files import (
     column_for,
     mapped_rows,
     matching_schemas,
+    normalise_all,
     read_rows,
     source_file,
 )
@@ -28,14 +29,7 @@ SOURCES = registry.sources_for(LAYER, default_only=False)
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
     """Every real row of every shelter file: (mapped row, Normalised)."""
-    out: Rows = {}
-    for source in SOURCES:
-        path = source_file(source.path)
-        schema = SPEC.schema(source.schema)
-        out[source.file_name] = [
-            (row, SPEC.normalise(schema.id, row)) for row in mapped_rows(path, schema)
-        ]
-    return out
+    return normalise_all(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from geo.hours import parse_hours
 from layers import registry
 from layers.public_toilets import SPEC, means_open_24h, toilet_phone, toilet_type
 from layers.spec import Normalised
-from tests.layers.real_files import Row, Rows, column_for, mapped_source_rows, matching_schemas
+from tests.layers.real_files import (
+    Row,
+    Rows,
+    column_for,
+    mapped_source_rows,
+    matching_schemas,
+    normalise_all,
+)
 
 LAYER = "public_toilets"
 OA = "seoul_public_toilets_location_OA-22586.csv"
@@ -27,11 +34,7 @@ SOURCES = registry.sources_for(LAYER, default_only=False)
 
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
-    out: Rows = {}
-    for source in SOURCES:
-        _, rows = mapped_source_rows(SPEC, source)
-        out[source.file_name] = [(row, SPEC.normalise(source.schema, row)) for row in rows]
-    return out
+    return normalise_all(SPEC, SOURCES)
 
 
 def _one(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:

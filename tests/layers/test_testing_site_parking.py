@@ -16,8 +16,8 @@ from layers.testing_site_parking import (
 from tests.layers.real_files import (
     Rows,
     column_for,
-    mapped_rows,
     matching_schemas,
+    normalise_all,
     read_rows,
     source_file,
 )
@@ -39,14 +39,7 @@ JOIN_FIELDS = {"site_id", "site_name", "site_kind", "site_address", "site_precis
 @pytest.fixture(scope="module")
 def normalised() -> Rows:
     """Every real row of every file of the layer: (mapped row, Normalised)."""
-    out: Rows = {}
-    for source in SOURCES:
-        schema = SPEC.schema(source.schema)
-        out[source.file_name] = [
-            (row, SPEC.normalise(schema.id, row))
-            for row in mapped_rows(source_file(source.path), schema)
-        ]
-    return out
+    return normalise_all(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------
