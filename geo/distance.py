@@ -24,6 +24,16 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def distances_m(lon: float, lat: float, lons: ArrayLike, lats: ArrayLike) -> np.ndarray:
     """Geodesic metres from `(lon, lat)` to each of `lons, lats` (NaN where a point is NaN)."""
+    if (
+        type(lons) is np.ndarray
+        and type(lats) is np.ndarray
+        and lons.ndim == 1
+        and lons.shape == lats.shape
+        and lons.dtype == lats.dtype == np.float64
+    ):  # the near-me hot path: skip the broadcasting below
+        start = np.empty((2, lons.size))
+        start[0], start[1] = lon, lat
+        return np.asarray(GEOD.inv(start[0], start[1], lons, lats)[2], dtype=float)
     lons2, lats2 = np.broadcast_arrays(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
     if lons2.size == 0:
         return np.zeros(lons2.shape)
@@ -48,19 +58,26 @@ def _metres_per_degree_lon(lat: float) -> float:
     return math.radians(_A * math.cos(math.radians(lat)) / math.sqrt(1 - _E2 * s * s))
 
 
-def degree_radius(lat: float, radius_m: float) -> float:
+_M_PER_DEG_LAT_EQUATOR = _metres_per_degree_lat(0.0)
+
+
+def degree_radius(lat: float, radius_m: float, lon_scale: float = 1.0) -> float:
     """Planar lon/lat radius (degrees) containing every point within `radius_m` of latitude `lat`.
 
     Within the band of latitudes a path of `radius_m` can reach, a degree of latitude or of
     longitude is at least `k` metres long, so the path is at most `radius_m / k` degrees long
     on the lon/lat plane. (No wrapping at the antimeridian: irrelevant for Korea.)
+
+    With `lon_scale`, the plane's x is longitude times `lon_scale` (an index that scales
+    longitude by the cosine of its mid-latitude, so that its planar distances are close to
+    metres): a unit of x is then `1 / lon_scale` degrees of longitude long.
     """
     if radius_m < 0 or not math.isfinite(radius_m):
         raise ValueError(f"radius_m must be a finite number >= 0, got {radius_m!r}")
-    reach = radius_m / _metres_per_degree_lat(0.0)
+    reach = radius_m / _M_PER_DEG_LAT_EQUATOR
     lat_high = abs(lat) + reach
     if lat_high >= 89.0:
         return _EVERYWHERE_DEG
     lat_low = max(0.0, abs(lat) - reach)
-    k = min(_metres_per_degree_lat(lat_low), _metres_per_degree_lon(lat_high))
+    k = min(_metres_per_degree_lat(lat_low), _metres_per_degree_lon(lat_high) / lon_scale)
     return radius_m / k * _SAFETY + _EPSILON_DEG

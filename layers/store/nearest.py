@@ -6,6 +6,7 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import Generic, TypeVar
 
 from geo.distance import degree_radius, rank_key
 from layers.record import FeatureRecord
@@ -15,13 +16,15 @@ from layers.store.base import Hit, NearQuery
 # decimetre beyond the k-th distance could still tie with it and win on its id.
 _ROUNDING_SLACK_M = 0.05
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class Candidates:
-    """One planar KNN round of one layer."""
+class Candidates(Generic[T]):
+    """One planar KNN round: of one layer (records), or of a NearIndex (positions)."""
 
-    # (geodesic metres rounded to 0.1 m, record) of the fetched points that pass the filters
-    found: Sequence[tuple[float, FeatureRecord]]
+    # (geodesic metres rounded to 0.1 m, item) of the fetched points that pass the filters
+    found: Sequence[tuple[float, T]]
     # planar lon/lat distance of the farthest fetched point: every unfetched point is as far
     # or farther
     last_planar_deg: float
@@ -35,28 +38,47 @@ def first_candidates(limit: int) -> int:
     return max(limit * 2, 16)
 
 
-def search(query: NearQuery, fetch: Callable[[int], Candidates]) -> list[Hit]:
+def search(query: NearQuery, fetch: Callable[[int], Candidates[FeatureRecord]]) -> list[Hit]:
     """The query's hits in one layer; `fetch(n)` returns the n planar-nearest points within
     `degree_radius(query.lat, query.radius_m)` (more on ties), with their geodesic distances."""
+    found = search_items(query, fetch, query.accept, lambda r: r.id)
+    return [Hit(record, distance) for distance, record in found]
+
+
+def search_items(
+    query: NearQuery,
+    fetch: Callable[[int], Candidates[T]],
+    accept: Callable[[T], bool] | None,
+    item_id: Callable[[T], str],
+    *,
+    lon_scale: float = 1.0,
+    first: int | None = None,
+) -> list[tuple[float, T]]:
+    """search() over any item: the first `query.limit` accepted (distance, item) in rank order,
+    exact once no unfetched point can come within the last one's distance. `fetch` measures
+    planar distances with longitude times `lon_scale` (see degree_radius); `first` is the
+    number of candidates of the first round."""
     if query.limit <= 0:
         return []
-    n = first_candidates(query.limit)
+    n = first or first_candidates(query.limit)
     while True:
         batch = fetch(n)
-        inside = (t for t in batch.found if t[0] <= query.radius_m)
         ranked = (
-            list(inside) if batch.ranked else sorted(inside, key=lambda t: rank_key(t[0], t[1].id))
+            batch.found
+            if batch.ranked
+            else sorted(batch.found, key=lambda t: rank_key(t[0], item_id(t[1])))
         )
-        hits: list[Hit] = []
-        for distance, record in ranked:
-            if query.accept is None or query.accept(record):
-                hits.append(Hit(record, distance))
+        hits: list[tuple[float, T]] = []
+        for distance, item in ranked:
+            if distance > query.radius_m:
+                break  # ranked: the rest are farther still
+            if accept is None or accept(item):
+                hits.append((distance, item))
                 if len(hits) == query.limit:
                     break
-        # Exact once no unfetched point can come within the k-th hit's distance.
         if batch.exhausted or (
             len(hits) == query.limit
-            and degree_radius(query.lat, hits[-1].distance_m + _ROUNDING_SLACK_M)
+            and degree_radius(query.lat, hits[-1][0] + _ROUNDING_SLACK_M, lon_scale)
             < batch.last_planar_deg
         ):
             return hits

@@ -16,10 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo.distance import degree_radius
 from geo.tiles import Tile
 from layers.record import FeatureRecord, Region
-from layers.store import nearest
 from layers.store.base import (
     FeatureQuery,
     Hit,
@@ -36,6 +34,7 @@ from layers.store.embedded import disk, gpkg, tiles
 from layers.store.embedded.disk import Manifest, Signature, Version
 from layers.store.embedded.memory import LayerIndex
 from layers.store.embedded.tiles import RegionsIndex
+from layers.store.nearindex import IndexPart, NearIndex, merged_hits
 
 KEEP_VERSIONS = 3  # the current one and the two before it, like the PostGIS store
 RELOAD_CHECK_S = 0.5
@@ -53,6 +52,7 @@ class EmbeddedStore(Store):
         # layer versions in memory: the current ones, and older ones a tile asked for
         self._indexes: dict[tuple[str, int], LayerIndex] = {}
         self._regions: RegionsIndex | None = None
+        self._combined_index: NearIndex | None = None
         self._reload()
         if preload:
             for layer_id in self._manifest.layers:
@@ -70,6 +70,9 @@ class EmbeddedStore(Store):
                 layer.close()
             self._indexes.clear()
             self._regions = None
+            if self._combined_index is not None:
+                self._combined_index.close()
+                self._combined_index = None
 
     # -- the current manifest and hot reload ----------------------------------------------
 
@@ -120,7 +123,7 @@ class EmbeddedStore(Store):
                     # a newer manifest dropped this file after ours was read: catch up
                     self._reload()
                     continue
-                layer = LayerIndex(entry.version_id, records)
+                layer = LayerIndex(layer_id, entry.version_id, records)
                 self._indexes[(layer_id, entry.version_id)] = layer
                 return layer
         raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
@@ -255,18 +258,26 @@ class EmbeddedStore(Store):
             yield layer.records[i]
 
     def nearest(self, query: NearQuery) -> list[Hit]:
-        radius_deg = degree_radius(query.lat, query.radius_m)
-        hits: list[list[Hit]] = []
-        for layer_id in query.layers:
-            layer = self._layer(layer_id)
-            if layer is None:
-                continue
+        if len(query.layers) == 1:
+            layer = self._layer(query.layers[0])
+            return layer.near.hits(query) if layer else []
+        layers = [layer for layer in map(self._layer, dict.fromkeys(query.layers)) if layer]
+        loaded = {layer_id for layer_id in self._manifest.layers if layer_id != REGIONS}
+        if len(layers) > 1 and {layer.layer_id for layer in layers} == loaded:
+            return self._combined(layers).hits(query)
+        return merged_hits([layer.near for layer in layers], query)
 
-            def fetch(n: int, layer: LayerIndex = layer) -> nearest.Candidates:
-                return layer.candidates(query.lon, query.lat, radius_deg, n, query.filters)
-
-            hits.append(nearest.search(query, fetch))
-        return nearest.merge(hits, query.limit)
+    def _combined(self, layers: list[LayerIndex]) -> NearIndex:
+        """One index over every loaded layer (the default near-me asks for all of them)."""
+        key = tuple(sorted((layer.layer_id, layer.version_id) for layer in layers))
+        combined = self._combined_index
+        if combined is None or combined.key != key:
+            with self._lock:
+                combined = self._combined_index
+                if combined is None or combined.key != key:
+                    parts = sorted((p for layer in layers for p in layer.near.parts), key=_part_key)
+                    combined = self._combined_index = NearIndex(parts)
+        return combined
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         layer = self._layer(layer_id)
@@ -332,6 +343,10 @@ def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Versio
     if data_version is None:
         return kept[-1] if kept else None
     return next((v for v in reversed(kept) if v.data_version == data_version), None)
+
+
+def _part_key(part: IndexPart) -> tuple[str, int]:
+    return (part.layer_id, part.version_id)
 
 
 def _stale(query: TileQuery) -> StaleVersion:

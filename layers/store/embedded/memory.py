@@ -1,4 +1,4 @@
-"""A layer version held in memory: records in id order, lon/lat arrays and an rtree, queried
+"""A layer version held in memory: records in id order, lon/lat arrays and a NearIndex, queried
 with the comparison rules the PostGIS store gets from SQL (text filters, float4 `&&` boxes)."""
 
 from __future__ import annotations
@@ -9,30 +9,34 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from rtree import index
 
-from geo.distance import distances_m
 from layers.record import FeatureRecord
 from layers.store.base import FILTER_FIELDS, FeatureQuery, Filters
-from layers.store.nearest import Candidates
+from layers.store.nearindex import IndexPart, NearIndex
 
 
 class LayerIndex:
-    def __init__(self, version_id: int, records: list[FeatureRecord]) -> None:
+    def __init__(self, layer_id: str, version_id: int, records: list[FeatureRecord]) -> None:
+        self.layer_id = layer_id
         self.version_id = version_id
         self.records = records  # sorted by id
         n = len(records)
         self.positions = {r.id: i for i, r in enumerate(records)}
         self.lons = np.fromiter((r.lon for r in records), dtype=float, count=n)
         self.lats = np.fromiter((r.lat for r in records), dtype=float, count=n)
-        xy = np.column_stack([self.lons, self.lats])
-        # smaller nodes than libspatialindex's default (100) answer a 20-nearest search
-        # about a quarter faster on these point layers
-        props = index.Property(leaf_capacity=32, index_capacity=32)
-        self._tree = (
-            index.Index((np.arange(n, dtype=np.int64), xy, xy), properties=props) if n else None
+        self.near = NearIndex(
+            [
+                IndexPart(
+                    layer_id=layer_id,
+                    version_id=version_id,
+                    ids=[r.id for r in records],
+                    lons=self.lons,
+                    lats=self.lats,
+                    filter_mask=self.filter_mask,
+                    record=records.__getitem__,
+                )
+            ]
         )
-        self._tree_lock = threading.Lock()  # libspatialindex queries are not thread-safe
         # PostGIS `&&` compares float4 boxes rounded outwards, so do the same.
         self._x_low, self._x_high = float4_down(self.lons), float4_up(self.lons)
         self._y_low, self._y_high = float4_down(self.lats), float4_up(self.lats)
@@ -59,8 +63,7 @@ class LayerIndex:
         return len(self.records)
 
     def close(self) -> None:
-        if self._tree is not None:
-            self._tree.close()
+        self.near.close()
 
     # -- features -------------------------------------------------------------------------
 
@@ -126,40 +129,6 @@ class LayerIndex:
                 )
                 column = self._columns[name] = (codes, lookup)
         return column
-
-    # -- nearest --------------------------------------------------------------------------
-
-    def candidates(
-        self, lon: float, lat: float, radius_deg: float, n: int, filters: Filters
-    ) -> Candidates:
-        """The n planar-nearest points within `radius_deg` (more on ties), filtered, with their
-        geodesic distances rounded to 0.1 m."""
-        if self._tree is None:
-            return Candidates(found=(), last_planar_deg=0.0, exhausted=True)
-        point = np.array([[lon, lat]])
-        with self._tree_lock:
-            ids, _counts, farthest = self._tree.nearest_v(
-                point,
-                point,
-                num_results=n,
-                max_dists=np.array([radius_deg]),  # inclusive, like ST_DWithin
-                return_max_dists=True,
-            )
-        exhausted = len(ids) < n
-        last_planar_deg = float(farthest[0]) if len(ids) else 0.0
-        matching = self.filter_mask(filters)
-        if matching is not None:
-            ids = ids[matching[ids]]
-        distances = [
-            round(d, 1) for d in distances_m(lon, lat, self.lons[ids], self.lats[ids]).tolist()
-        ]
-        # positions are in id order, so this is the rank order (distance, then id)
-        order = np.lexsort((ids, distances)).tolist()
-        positions = ids.tolist()
-        found = [(distances[k], self.records[positions[k]]) for k in order]
-        return Candidates(
-            found=found, last_planar_deg=last_planar_deg, exhausted=exhausted, ranked=True
-        )
 
 
 def float4_down(values: Any) -> Any:
