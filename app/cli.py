@@ -54,7 +54,16 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "loglevel": "info",
         # one shared control socket path would make two servers on one machine collide
         "control_socket_disable": True,
+        "post_worker_init": _warm_worker,
     }
+
+
+def _warm_worker(worker: Any) -> None:
+    """Open the store and build its near-me index before the worker takes a request, so that
+    no visitor waits for them (seconds on a large store)."""
+    from app.context import warm_up
+
+    warm_up(worker.wsgi)
 
 
 def main(argv: list[str]) -> int:

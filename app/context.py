@@ -8,7 +8,7 @@ from typing import cast
 from flask import Flask, current_app
 
 from layers.config import Config
-from layers.store import Store, open_store
+from layers.store import Store, StoreError, open_store
 
 STORE_KEY = "sharemap.store"
 _OPEN_LOCK = threading.Lock()
@@ -34,6 +34,16 @@ def current_store() -> Store:
                 )
                 current_app.extensions[STORE_KEY] = store
     return cast(Store, store)
+
+
+def warm_up(app: Flask) -> None:
+    """Open the store and let it build what its first queries would (see Store.warm_up); a
+    store that is unavailable now is opened again on the first request."""
+    with app.app_context():
+        try:
+            current_store().warm_up()
+        except StoreError as exc:
+            app.logger.warning("store not ready at start: %s", exc)
 
 
 def settings() -> Config:

@@ -3,8 +3,8 @@
     python bench/embedded/near_http.py [--seconds 5] [--rounds 3] [--connections 4]
 
 Loads the real source files into a temporary embedded store (no database server), serves the
-app on it and the hello-world app (bench/http/hello.py) under the same gunicorn settings as
-`sharemap serve`, and drives both with wrk (apt-get install wrk), A B A B. Target: >= 0.7x.
+app on it with `sharemap serve` and the hello-world app (bench/http/hello.py) under the same
+gunicorn settings, and drives both with wrk (apt-get install wrk), A B A B. Target: >= 0.7x.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def main() -> None:
         ratios, near_runs, hello_runs = [], [], []
         for _ in range(args.rounds):
             port = free_port()
-            cmd = gunicorn_command("app:create_app()", port, args.workers, args.threads)
+            cmd = [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port),
+                   "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
             with server(cmd, env, ROOT, port) as base:
                 wrk(base, paths[:200], 3, args.connections)  # warm-up: every worker opens the store
                 near = wrk(base, paths, args.seconds, args.connections)

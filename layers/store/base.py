@@ -202,5 +202,9 @@ class Store(ABC):
 
         return search.scan(self, text, layers, limit)
 
+    def warm_up(self) -> None:  # noqa: B027 - optional hook
+        """Build now what the first near-me query would (indexes in memory), so that it is not a
+        visitor's request that waits for it."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

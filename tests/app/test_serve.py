@@ -68,3 +68,25 @@ def test_bad_flags_exit_2() -> None:
         text=True,
     )
     assert proc.returncode == 2 and "--workers" in proc.stderr
+
+
+def test_each_worker_opens_the_store_before_its_first_request(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from app import create_app
+    from app.context import STORE_KEY
+    from layers.config import Config
+    from layers.store.embedded import EmbeddedStore
+    from tests.store.synthetic import synthetic
+
+    store = EmbeddedStore(tmp_path / "store")
+    for layer_id in ("bike_stations", "campsites"):
+        store.replace_layer(layer_id, synthetic(layer_id, 20), data_version="a")
+    store.close()
+    app = create_app(Config.from_env({"SHAREMAP_DATA_DIR": str(tmp_path)}))
+    assert app.extensions[STORE_KEY] is None
+    options = gunicorn_options(parser().parse_args([]))
+    options["post_worker_init"](SimpleNamespace(wsgi=app))
+    opened = app.extensions[STORE_KEY]
+    assert isinstance(opened, EmbeddedStore)
+    assert opened._combined_index is not None  # the near-me index of both layers, built

@@ -267,6 +267,12 @@ class EmbeddedStore(Store):
             return self._combined(layers).hits(query)
         return merged_hits([layer.near for layer in layers], query)
 
+    def warm_up(self) -> None:
+        layers = [self._layer(layer_id) for layer_id in self._current().layers]
+        loaded = [layer for layer in layers if layer is not None]
+        if len(loaded) > 1:
+            self._combined(loaded)
+
     def _combined(self, layers: list[LayerIndex]) -> NearIndex:
         """One index over every loaded layer (the default near-me asks for all of them)."""
         key = tuple(sorted((layer.layer_id, layer.version_id) for layer in layers))
