@@ -42,6 +42,8 @@ COORDINATE_PARAMS = frozenset({"lat", "lon", "bbox"})
 LOG_DECIMALS = 2
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SLASHES = re.compile(r"//+")
+# characters that parse_qsl leaves as they are and urlencode escapes only as ',' -> '%2C'
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9._\-=&,]*")
 # werkzeug's development server: '127.0.0.1 - - [25/Nov/2026 13:27:03] "GET /api/near?… HTTP/1.1" 200 -'
 _REQUEST_LINE = re.compile(r'\S+ - - \[[^\]]*\] "')
 
@@ -107,8 +109,29 @@ def loggable_path() -> str:
 
 
 def round_coordinates(query: str) -> str:
+    if _PLAIN_QUERY.fullmatch(query):
+        return _round_plain(query)
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, _rounded(v) if k in COORDINATE_PARAMS else v) for k, v in pairs])
+
+
+def _round_plain(query: str) -> str:
+    """round_coordinates() of a query string with nothing escaped (a phone's usual near-me
+    query), without parse_qsl and urlencode: a tenth of the cost, the same text."""
+    out = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        if key in COORDINATE_PARAMS:
+            value = _rounded(value)
+        out.append(f"{_escaped(key)}={_escaped(value)}")
+    return "&".join(out)
+
+
+def _escaped(text: str) -> str:
+    """quote_plus() of text made of _PLAIN_QUERY's characters (and a rounded value's '?')."""
+    return text.replace(",", "%2C").replace("=", "%3D").replace("?", "%3F")
 
 
 def _rounded(value: str) -> str:

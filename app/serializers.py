@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -33,8 +34,10 @@ CONFORMANCE_KEY = "sharemap.conformance"
 
 
 def json_response(body: Any, mimetype: str = links.JSON, status: int = 200) -> Response:
-    # orjson: UTF-8 without escapes, several times faster than json.dumps on feature lists
-    return current_app.response_class(orjson.dumps(body), status=status, mimetype=mimetype)
+    """`body` as JSON (orjson: UTF-8 without escapes, several times faster than json.dumps on
+    feature lists); bytes are taken as JSON already."""
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    return current_app.response_class(data, status=status, mimetype=mimetype)
 
 
 def html_response(template: str, lang: str, **context: Any) -> Response:
@@ -62,9 +65,11 @@ def _here(**changes: str) -> str:
 
 def open_status(record: FeatureRecord, at: datetime) -> str:
     """open / closed / unknown at `at`, from the record's parsed opening hours."""
-    if not record.opening_hours:
-        return "unknown"
-    is_open = _schedule(repr(record.opening_hours), record.opening_hours).is_open(at)
+    return _status(_parts(record).schedule, at)
+
+
+def _status(schedule: Schedule | None, at: datetime) -> str:
+    is_open = None if schedule is None else schedule.is_open(at)
     return "unknown" if is_open is None else ("open" if is_open else "closed")
 
 
@@ -84,28 +89,85 @@ def _schedule(key: str, hours: dict[str, Any]) -> Schedule:
 def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
     """A near-me result: the common properties flat, the layer's own under `details`."""
     record = hit.feature
+    feature = _near_model(record)
+    layer, *rest = feature["properties"].items()
+    feature["properties"] = {
+        layer[0]: layer[1],
+        "distance_m": round(hit.distance_m, 1),
+        "open_status": open_status(record, at),
+        **dict(rest),
+    }
+    return feature
+
+
+def _near_model(record: FeatureRecord) -> dict[str, Any]:
+    """near_feature() without the distance and the open status."""
     common = export.common_properties(record)
-    layer = common.pop("layer")
     return {
         "type": "Feature",
         "id": record.id,
         "geometry": export.geometry(record),
-        "properties": {
-            "layer": layer,
-            "distance_m": round(hit.distance_m, 1),
-            "open_status": open_status(record, at),
-            **common,
-            "details": record.props,
-        },
+        "properties": {"layer": common.pop("layer"), **common, "details": record.props},
     }
 
 
-def near_collection(
-    hits: Sequence[Hit], q: NearParams, unknown_excluded: int | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "features": [near_feature(h, q.at) for h in hits],
+@dataclass(frozen=True)
+class _NearParts:
+    """near_feature() of a record as JSON, but for its distance and open status, which go
+    between `head` and `tail`; and its schedule."""
+
+    record: FeatureRecord
+    head: bytes
+    tail: bytes
+    schedule: Schedule | None
+
+
+# by id(record), the record itself kept in the entry (so its id is not reused meanwhile):
+# the embedded store's records live as long as their version, so a near-me answer mostly
+# serialises features it has serialised before
+_PARTS: dict[int, _NearParts] = {}
+_PARTS_MAX = 50_000
+
+
+def _parts(record: FeatureRecord) -> _NearParts:
+    parts = _PARTS.get(id(record))
+    if parts is not None and parts.record is record:
+        return parts
+    model = _near_model(record)
+    text = orjson.dumps(model)
+    layer_end = text.index(b'"layer":') + len(b'"layer":' + orjson.dumps(record.layer))
+    hours = record.opening_hours
+    parts = _NearParts(
+        record,
+        head=text[:layer_end] + b',"distance_m":',
+        tail=text[layer_end:],
+        schedule=_schedule(repr(hours), hours) if hours else None,
+    )
+    if len(_PARTS) >= _PARTS_MAX:
+        _PARTS.clear()
+    _PARTS[id(record)] = parts
+    return parts
+
+
+def near_feature_json(hit: Hit, at: datetime) -> bytes:
+    """orjson.dumps(near_feature(hit, at)), from the record's parts serialised once."""
+    parts = _parts(hit.feature)
+    status = _status(parts.schedule, at)
+    return b"".join(
+        (
+            parts.head,
+            orjson.dumps(round(hit.distance_m, 1)),
+            b',"open_status":"',
+            status.encode(),
+            b'"',
+            parts.tail,
+        )
+    )
+
+
+def near_collection(hits: Sequence[Hit], q: NearParams, unknown_excluded: int | None) -> bytes:
+    """The near-me FeatureCollection, as JSON."""
+    rest: dict[str, Any] = {
         "numberReturned": len(hits),
         "query": {
             "lat": q.lat,
@@ -121,10 +183,28 @@ def near_collection(
         },
     }
     if unknown_excluded is not None:
-        body["unknown_hours_excluded"] = unknown_excluded
-    body["layers"] = {layer_id: layer_labels(layer_id, q.lang) for layer_id in q.layers}
-    body["labels"] = common_labels(q.lang)
-    return body
+        rest["unknown_hours_excluded"] = unknown_excluded
+    return b"".join(
+        (
+            b'{"type":"FeatureCollection","features":[',
+            b",".join(near_feature_json(h, q.at) for h in hits),
+            b"],",
+            orjson.dumps(rest)[1:-1],
+            b",",
+            _labels_json(q.layers, q.lang),
+            b"}",
+        )
+    )
+
+
+@cache
+def _labels_json(layers: tuple[str, ...], lang: str) -> bytes:
+    """The collection's "layers" and "labels" members, as JSON (without the braces)."""
+    labels = {
+        "layers": {layer_id: layer_labels(layer_id, lang) for layer_id in layers},
+        "labels": common_labels(lang),
+    }
+    return orjson.dumps(labels)[1:-1]
 
 
 @cache

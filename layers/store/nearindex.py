@@ -8,10 +8,12 @@ layer: the default near-me asks for all five.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from rtree import index
@@ -172,6 +174,18 @@ class NearIndex:
         )
 
 
+def merged_search(
+    indexes: Sequence[NearIndex], query: NearQuery
+) -> list[tuple[float, str, NearIndex, int]]:
+    """(distance, id, index, position) of the query's hits in several indexes, nearest first,
+    ties by id."""
+    per_index = [[(d, i.ids[p], i, p) for d, p in i.search(query)] for i in indexes]
+    if len(per_index) == 1:
+        return per_index[0]
+    merged = heapq.merge(*per_index, key=lambda t: (t[0], t[1]))
+    return list(islice(merged, max(query.limit, 0)))
+
+
 def merged_hits(indexes: Sequence[NearIndex], query: NearQuery) -> list[Hit]:
     """Hits of several indexes (each holding records), merged nearest first."""
-    return nearest.merge([i.hits(query) for i in indexes], query.limit)
+    return [Hit(i.record(p), d) for d, _id, i, p in merged_search(indexes, query)]

@@ -10,6 +10,8 @@ import logging
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import create_app
 from app.http import round_coordinates
@@ -126,3 +128,22 @@ def test_the_dev_server_request_lines_are_dropped() -> None:
         "werkzeug", logging.INFO, __file__, 1, " * Running on http://127.0.0.1:5000", (), None
     )
     assert all(f.filter(banner) for f in werkzeug.filters)
+
+
+_PAIR = st.tuples(
+    st.sampled_from(["lat", "lon", "bbox", "layers", "q", "", "a,b"]),
+    st.sampled_from(["=", ""]),
+    st.text(alphabet="0123456789.,-=_abz", max_size=14),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PAIR, max_size=5).map(lambda ps: "&".join(k + eq + v for k, eq, v in ps)))
+def test_round_coordinates_shortcut_equals_parse_and_encode(query: str) -> None:
+    from urllib.parse import parse_qsl, urlencode
+
+    from app.http import COORDINATE_PARAMS, _rounded
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    slow = urlencode([(k, _rounded(v) if k in COORDINATE_PARAMS else v) for k, v in pairs])
+    assert round_coordinates(query) == slow

@@ -260,3 +260,23 @@ def test_outside_korea_and_swap_say_so_in_both_languages(api: FlaskClient) -> No
         "/api/near?lat=35.68&lon=139.76", headers={"Accept-Language": "en-US,en;q=0.9"}
     )
     assert "outside South Korea" in assert_problem(accept, 400)["detail"]
+
+
+def test_the_spliced_json_is_the_feature_dict_serialised(all_rows: Rows) -> None:
+    """near_feature_json (each record's fixed parts serialised once) gives exactly the bytes of
+    near_feature's dict, for every real feature, at times that open and close them."""
+    import orjson
+
+    from app.serializers import near_feature, near_feature_json
+    from layers.store import Hit
+
+    rnd = random.Random(2)
+    times = [datetime(2024, 5, d, h, 30, tzinfo=KST) for d, h in ((6, 3), (7, 12), (11, 20))]
+    checked = 0
+    for records in all_rows.values():
+        for record in records:
+            hit = Hit(record, rnd.uniform(0, 20000))
+            for at in times:
+                assert near_feature_json(hit, at) == orjson.dumps(near_feature(hit, at))
+            checked += 1
+    assert checked > 20000

@@ -117,3 +117,64 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
     assert pg.version("campsites") == "v1"
     engine.dispose()
     reader.close()
+
+
+# -- near-me from the in-memory copy of the points (mirror.py) ---------------------------------
+
+NEAR_LAYERS = ("bike_stations", "public_toilets", "campsites")
+
+
+def _hit_list(hits: list) -> list[tuple[str, float]]:
+    return [(h.feature.id, h.distance_m) for h in hits]
+
+
+def test_near_me_from_the_copy_equals_the_sql_search(pg: PostgisStore) -> None:
+    import random
+
+    from layers.store import NearQuery
+
+    for k, layer_id in enumerate(NEAR_LAYERS):
+        records = synthetic(layer_id, 150, seed=k)
+        records = [
+            FeatureRecord(**{**r.__dict__, "wheelchair": (True, False, None)[i % 3]})
+            for i, r in enumerate(records)
+        ]
+        pg.replace_layer(layer_id, records, data_version="a")
+    pg.nearest(NearQuery(126.95, 37.55, NEAR_LAYERS))  # the first one reads the copy
+    rnd = random.Random(3)
+    for _ in range(150):
+        layers = rnd.choice([NEAR_LAYERS, ("campsites",), ("public_toilets", "bike_stations")])
+        q = NearQuery(
+            round(rnd.uniform(126.85, 127.15), 5),
+            round(rnd.uniform(37.45, 37.65), 5),
+            layers,
+            limit=rnd.choice([1, 10, 50]),
+            radius_m=rnd.choice([300.0, 3000.0, 20000.0]),
+            filters=rnd.choice([(), (("fee", "free"),), (("wheelchair", "true"),)]),
+        )
+        assert pg._mirror.plan(q.layers, q.filters) is not None
+        mirrored = pg.nearest(q)
+        assert _hit_list(mirrored) == _hit_list(pg._nearest_sql(q))
+        # whole records, as the SQL search reads them
+        assert [h.feature for h in mirrored] == [h.feature for h in pg._nearest_sql(q)]
+
+
+def test_near_me_never_answers_from_an_old_copy(pg: PostgisStore, empty_db: str) -> None:
+    from layers.store import NearQuery
+
+    pg.replace_layer("campsites", synthetic("campsites", 30, name="old"), data_version="a")
+    q = NearQuery(126.95, 37.55, ("campsites",), limit=5)
+    pg.nearest(q)
+    assert not pg._mirror.stale
+    other = PostgisStore(empty_db)  # another process's load
+    other.replace_layer(
+        "campsites", synthetic("campsites", 30, seed=9, name="new"), data_version="b"
+    )
+    hits = pg.nearest(q)
+    assert hits and all(h.feature.name.startswith("new") for h in hits)
+    assert _hit_list(hits) == _hit_list(pg._nearest_sql(q))
+    assert not pg._mirror.stale  # read again for the next request
+    assert other.rollback("campsites") == "a"
+    hits = pg.nearest(q)
+    assert all(h.feature.name.startswith("old") for h in hits)
+    other.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
@@ -32,8 +32,10 @@ from layers.store.base import (
     TileQuery,
 )
 from layers.store.nearest import Candidates
+from layers.store.nearindex import IndexPart, merged_search
+from layers.store.postgis import mirror, tiles
 from layers.store.postgis import queries as q
-from layers.store.postgis import tiles
+from layers.store.postgis.reader import Reader
 from layers.store.search import Place
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
@@ -92,7 +94,10 @@ class PostgisStore(Store):
             engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
         )
         event.listen(self.engine, "connect", _fast_json)
-        self.tile_reader = tiles.TileReader(engine_url(database_url), connect_args)
+        # tiles and near-me: autocommit, no pre-ping (see Reader)
+        self.reader = Reader(engine_url(database_url), connect_args)
+        event.listen(self.reader.engine, "connect", _fast_json)
+        self._mirror = mirror.NearMirror()
 
     # -- health ---------------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ class PostgisStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
-        self.tile_reader.dispose()
+        self.reader.dispose()
 
     # -- versions -------------------------------------------------------------------------
 
@@ -260,6 +265,57 @@ class PostgisStore(Store):
     def nearest(self, query: NearQuery) -> list[Hit]:
         if query.limit <= 0 or not query.layers:
             return []
+        # an accept predicate (open now) needs every candidate's record: SQL then
+        plan = self._mirror.plan(query.layers, query.filters) if query.accept is None else None
+        if plan is not None:
+            hits = self._nearest_mirrored(query, plan)
+            if hits is not None:
+                return hits
+        hits = self._nearest_sql(query)
+        if query.accept is None and self._mirror.stale:
+            # this request reads the copy (seconds for a million rows; `sharemap serve` reads
+            # it when a worker starts), so that the next ones are answered from it
+            with suppress(StoreError):
+                self.warm_up()
+        return hits
+
+    def warm_up(self) -> None:
+        """Read the near-me copy of the current versions' points (mirror.py)."""
+        with self._connect() as conn:
+
+            def versions() -> dict[str, int]:
+                rows = conn.execute(q.CURRENT_VERSIONS).all()
+                return {layer: vid for layer, vid, _dv in rows if layer != "regions"}
+
+            def points(layer_id: str, version_id: int) -> IndexPart:
+                rows = conn.execute(q.MIRROR_POINTS, {"version_id": version_id}).all()
+                return mirror.points_part(layer_id, version_id, [tuple(r) for r in rows])
+
+            self._mirror.refresh(versions, points)
+
+    def _nearest_mirrored(self, query: NearQuery, plan: mirror.Plan) -> list[Hit] | None:
+        """The hits from the in-memory copy, their rows read by id; None when a searched layer
+        is no longer at the version the copy holds."""
+        found = merged_search(plan.indexes, query)
+        ids = [feature_id for _d, feature_id, _i, _p in found]
+        rows = self.reader.rows(
+            q.HITS_BY_ID, {"layers": list(query.layers), "ids": ids}, as_dicts=True
+        )
+        current = {r["current_layer"]: r["current_version"] for r in rows}
+        if current != plan.versions:
+            self._mirror.stale = True
+            return None
+        records = {(r["layer_id"], r["id"]): r for r in rows if r["id"] is not None}
+        hits = []
+        for distance, feature_id, index, position in found:
+            row = records.get((index.locate(position)[0].layer_id, feature_id))
+            if row is None:
+                self._mirror.stale = True
+                return None
+            hits.append(Hit(_record(row), distance))
+        return hits
+
+    def _nearest_sql(self, query: NearQuery) -> list[Hit]:
         where, params = q.where_clause(False, query.filters)
         params.update(
             lon=query.lon, lat=query.lat, radius_deg=degree_radius(query.lat, query.radius_m)
@@ -370,10 +426,10 @@ class PostgisStore(Store):
     # -- tiles (SQL in queries.py; parameters in tiles.py) -----------------------------------
 
     def vector_tile(self, query: TileQuery) -> bytes:
-        return tiles.vector_tile(self.tile_reader, query)
+        return tiles.vector_tile(self.reader, query)
 
     def tile_points(self, query: TileQuery, *, margin: float = 0.0) -> list[TilePoint]:
-        return tiles.tile_points(self.tile_reader, query, margin)
+        return tiles.tile_points(self.reader, query, margin)
 
     # -- downloads ------------------------------------------------------------------------
 

@@ -169,6 +169,24 @@ def nearest_layers(where: str) -> str:
     )
 
 
+# -- near-me from the in-memory copy (mirror.py) ----------------------------------------------
+
+MIRROR_POINTS = text(
+    "SELECT id, ST_X(geom), ST_Y(geom), fee, wheelchair::text FROM feature "
+    "WHERE version_id = CAST(:version_id AS bigint) ORDER BY id"
+)
+
+# the hits' rows, and the current version of every requested layer (NULL columns for a layer
+# with no hit), so that the caller can tell whether its copy is still current
+HITS_BY_ID = text(
+    "SELECT v.layer_id AS current_layer, v.version_id AS current_version, c.* "
+    "FROM layer_version v LEFT JOIN LATERAL ("
+    f"SELECT {FEATURE_COLUMNS} FROM feature "
+    "WHERE version_id = v.version_id AND id = ANY(CAST(:ids AS text[]))) c ON true "
+    "WHERE v.status = 'current' AND v.layer_id = ANY(:layers)"
+)
+
+
 LAYER_INFO = text(
     "SELECT v.data_version, v.row_count, v.stats, v.loaded_at, "
     "ST_XMin(e) AS min_lon, ST_YMin(e) AS min_lat, ST_XMax(e) AS max_lon, ST_YMax(e) AS max_lat, "

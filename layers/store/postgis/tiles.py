@@ -6,57 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import psycopg
-from sqlalchemy import TextClause, create_engine
-from sqlalchemy.exc import OperationalError as SAOperationalError
-
 from geo.tiles import EXTENT, Tile, buffered_bounds, cell_size
 from layers import tileset
-from layers.store.base import StaleVersion, StoreUnavailable, TilePoint, TileQuery
+from layers.store.base import StaleVersion, TilePoint, TileQuery
 from layers.store.postgis import queries as q
+from layers.store.postgis.reader import Reader
 
 
-class TileReader:
-    """Runs tile statements on a small pool of its own: autocommit (no BEGIN/ROLLBACK round
-    trips), no pre-ping, and straight through psycopg with each statement compiled once, so
-    psycopg prepares it after a few runs. Measured: ~0.67 ms of overhead per statement through
-    the store's engine, ~0.06 ms here. A connection that died meanwhile fails one statement,
-    which is retried once on a fresh connection."""
-
-    def __init__(self, url: str, connect_args: dict[str, Any]) -> None:
-        self.engine = create_engine(
-            url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", connect_args=connect_args
-        )
-        self._compiled: dict[TextClause, str] = {}
-
-    def rows(self, clause: TextClause, params: dict[str, Any]) -> list[Any]:
-        sql = self._compiled.get(clause)
-        if sql is None:
-            sql = self._compiled[clause] = str(clause.compile(dialect=self.engine.dialect))
-        for attempt in (1, 2):
-            try:
-                conn = self.engine.raw_connection()
-            except SAOperationalError as exc:
-                raise StoreUnavailable(f"cannot read tiles: {str(exc.orig).strip()}") from None
-            try:
-                cursor = conn.cursor()
-                cursor.execute(sql, params)
-                return list(cursor.fetchall())
-            except psycopg.OperationalError as exc:
-                if getattr(conn.dbapi_connection, "broken", False):
-                    conn.invalidate()
-                    if attempt == 1:
-                        continue
-                raise StoreUnavailable(f"cannot read tiles: {str(exc).strip()}") from None
-            finally:
-                conn.close()  # back to the pool (or away, once invalidated)
-        raise AssertionError("unreachable")
-
-    def dispose(self) -> None:
-        self.engine.dispose()
-
-
-def vector_tile(reader: TileReader, query: TileQuery) -> bytes:
+def vector_tile(reader: Reader, query: TileQuery) -> bytes:
     clustered = query.cluster_cells is not None
     margin = 0.0 if clustered else float(tileset.POINT_BUFFER)
     layers = tuple(
@@ -69,7 +26,7 @@ def vector_tile(reader: TileReader, query: TileQuery) -> bytes:
     return bytes(mvt or b"")
 
 
-def tile_points(reader: TileReader, query: TileQuery, margin: float) -> list[TilePoint]:
+def tile_points(reader: Reader, query: TileQuery, margin: float) -> list[TilePoint]:
     pins = tuple(pair for pair in query.layers if pair[0] != tileset.REGIONS)
     if not pins:
         return []
