@@ -71,14 +71,23 @@ def install(app: Flask) -> None:
                 response.headers.setdefault(name, value)
         _gzip(response)
         started = g.get("started", time.perf_counter())
-        line = f"{request.method} {loggable_path()}"
+        method, path, query = request.method, request.path, request.query_string
         # logged when the body has been sent, so that a download's time is all of it
         response.call_on_close(
-            lambda: access_log.info(
-                "%s %s %.1fms", line, response.status_code, (time.perf_counter() - started) * 1e3
+            lambda: log_request(
+                app, method, path, query.decode("utf-8", "replace"), response.status_code, started
             )
         )
         return response
+
+
+def log_request(
+    app: Flask, method: str, path: str, query: str, status: int, started: float
+) -> None:
+    """The access log line of a request: coordinates rounded, and its duration."""
+    where = f"{path}?{round_coordinates(query)}" if query else path
+    elapsed_ms = (time.perf_counter() - started) * 1e3
+    app.logger.getChild("access").info("%s %s %s %.1fms", method, where, status, elapsed_ms)
 
 
 def _gzip(response: Response) -> None:
@@ -98,14 +107,6 @@ def _gzip(response: Response) -> None:
     response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
-
-
-def loggable_path() -> str:
-    """The request's path and query with coordinates rounded to 0.01°."""
-    query = request.query_string.decode("utf-8", "replace")
-    if not query:
-        return request.path
-    return f"{request.path}?{round_coordinates(query)}"
 
 
 def round_coordinates(query: str) -> str:

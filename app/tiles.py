@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Response, current_app, request
 
@@ -28,8 +28,11 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 PNG_TYPE = "image/png"
 _CACHE_KEY = "sharemap.tile_cache"
+# where serve_tile leaves the versions a tile was built from (for app.tile_front)
+VERSIONS_ENVIRON_KEY = "sharemap.tile_versions"
 
 Pins = tuple[tuple[str, str], ...]
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -92,22 +95,23 @@ def current_token(layer_ids: Iterable[str]) -> str:
     return version_token(pins(layer_ids, current_versions()))
 
 
-class TileCache:
-    """A thread-safe LRU of tile bytes; keys hold the data versions, so entries never go stale."""
+class TileCache(Generic[V]):
+    """A thread-safe LRU (of tile bytes; keys hold the data versions, so entries never go
+    stale)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._items: OrderedDict[tuple[object, ...], V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...]) -> bytes | None:
+    def get(self, key: tuple[object, ...]) -> V | None:
         with self._lock:
             body = self._items.get(key)
             if body is not None:
                 self._items.move_to_end(key)
             return body
 
-    def put(self, key: tuple[object, ...], body: bytes) -> None:
+    def put(self, key: tuple[object, ...], body: V) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -117,10 +121,10 @@ class TileCache:
                 self._items.popitem(last=False)
 
 
-def tile_cache() -> TileCache:
-    cache: TileCache | None = current_app.extensions.get(_CACHE_KEY)
+def tile_cache() -> TileCache[bytes]:
+    cache: TileCache[bytes] | None = current_app.extensions.get(_CACHE_KEY)
     if cache is None:
-        cache = TileCache(settings().SHAREMAP_TILE_CACHE_SIZE)
+        cache = TileCache[bytes](settings().SHAREMAP_TILE_CACHE_SIZE)
         current_app.extensions[_CACHE_KEY] = cache
     return cache
 
@@ -157,6 +161,7 @@ def serve_tile(
                 versions = refresh_versions()
                 continue
             tile_cache().put(key, body)
+        request.environ[VERSIONS_ENVIRON_KEY] = versions
         response = Response(body, status=200 if body else 204, mimetype=media_type)
         return _headers(response, etag, cache_control)
     raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from flask import current_app
 from app.context import current_store
 
 VERSIONS_TTL_S = 1.0
-_KEY = "sharemap.versions"
+EXTENSION_KEY = "sharemap.versions"
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class _Read:
 
 def current_versions() -> Mapping[str, str]:
     """data_version of every loaded layer (regions included), at most VERSIONS_TTL_S old."""
-    read: _Read | None = current_app.extensions.get(_KEY)
+    read: _Read | None = current_app.extensions.get(EXTENSION_KEY)
     if read is None or time.monotonic() - read.at >= VERSIONS_TTL_S:
         return refresh_versions()
     return read.versions
@@ -34,5 +34,5 @@ def refresh_versions() -> Mapping[str, str]:
     """Read the versions now (after a store reported one as gone)."""
     at = time.monotonic()
     versions = MappingProxyType(dict(current_store().versions()))
-    current_app.extensions[_KEY] = _Read(versions, at)
+    current_app.extensions[EXTENSION_KEY] = _Read(versions, at)
     return versions

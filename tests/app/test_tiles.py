@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -422,3 +423,45 @@ def test_a_rollback_under_a_cached_version_is_retried_with_the_current_one(
         r.id for r in stations(1) if inside(*tile_pixel(r.lon, r.lat, TILE), tileset.POINT_BUFFER)
     }
     assert expected and ids_in(body) == expected
+
+
+def test_a_repeated_tile_is_answered_before_flask_until_the_data_changes(
+    fresh: tuple[FlaskClient, PostgisStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, store = fresh
+    app = client.application
+    store.replace_layer(LAYER, stations(1), data_version="v1")
+    url = f"/tiles/{TILE.z}/{TILE.x}/{TILE.y}.mvt?layers={LAYER}"
+    calls = []
+    view = app.view_functions["tiles.vector_tile"]
+    app.view_functions["tiles.vector_tile"] = lambda **kw: calls.append(kw) or view(**kw)
+    first = client.get(url)
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        again = client.get(url)
+    assert len(calls) == 1  # the second one never reached the view
+    assert again.data == first.data and again.status_code == 200
+    assert sorted(again.headers.items()) == sorted(first.headers.items())
+    assert any(f"GET {url.split('?')[0]}?layers={LAYER} 200" in m for m in caplog.messages)
+
+    # other queries, methods and revalidations go through the app
+    client.get(f"{url}&v=x")
+    client.head(url)
+    client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert len(calls) == 4
+
+    store.replace_layer(
+        LAYER, [replace(r, name=f"{r.name} (moved)") for r in stations(1)], data_version="v2"
+    )
+    time.sleep(VERSIONS_TTL_S + 0.05)
+    after = client.get(url)
+    assert len(calls) == 5 and after.data != first.data
+    names = {f["properties"]["name"] for f in decode(after.data)[LAYER]}
+    assert names and all(name.endswith("(moved)") for name in names)
+    assert client.get(url).data == after.data and len(calls) == 5
+
+
+def test_without_a_tile_cache_every_tile_goes_through_the_app(empty_db: str) -> None:
+    app = create_app({"DATABASE_URL": empty_db, "SHAREMAP_TILE_CACHE_SIZE": 0})
+    from app.tile_front import TileFront
+
+    assert not isinstance(app.wsgi_app, TileFront)

@@ -1,0 +1,97 @@
+"""Finished tile responses, answered before Flask: a map asks for the same tiles again and again,
+and a repeated tile then skips routing, parameter checks and the response hooks.
+
+An entry is the whole response a tile URL got from the app (status, headers, bytes), kept with
+the data versions it was built from; it is served only while those are still the current ones
+as the app knows them (app.versions: at most VERSIONS_TTL_S old, the same rule every tile
+follows). Anything else (another method, If-None-Match, a URL not seen yet, versions that
+changed or are due a check) goes through the app, which refills the entry.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from app import versions
+from app.http import log_request
+from app.tiles import VERSIONS_ENVIRON_KEY, TileCache
+
+_TILE_PATH = re.compile(
+    r"/tiles/(?:[a-z_]+/)?\d+/\d+/\d+(?:@2x)?\.(?:mvt|png)"
+    r"|/collections/[a-z_]+/tiles/WebMercatorQuad/\d+/\d+/\d+"
+)
+_STORED_STATUSES = ("200 OK", "204 NO CONTENT")
+
+StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    versions: Mapping[str, str]
+
+
+class TileFront:
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]], size: int) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.entries = TileCache[_Entry](size)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_IF_NONE_MATCH" in environ
+            or not _TILE_PATH.fullmatch(path)
+        ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        key = (path, environ.get("QUERY_STRING", ""))
+        entry = self.entries.get(key)
+        if entry is not None and entry.versions == self._current_versions():
+            start_response(entry.status, entry.headers)
+            log_request(self.app, "GET", path, key[1], int(entry.status[:3]), started)
+            return [entry.body]
+        return self._through_app(environ, start_response, key)
+
+    def _current_versions(self) -> Mapping[str, str] | None:
+        """The versions the app read last, if still fresh (else the app reads them again)."""
+        read = self.app.extensions.get(versions.EXTENSION_KEY)
+        if read is None or time.monotonic() - read.at >= versions.VERSIONS_TTL_S:
+            return None
+        return read.versions
+
+    def _through_app(
+        self, environ: dict[str, Any], start_response: StartResponse, key: tuple[str, str]
+    ) -> Iterable[bytes]:
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            captured[:] = [status, list(headers)]
+            return start_response(status, headers, *exc_info)
+
+        app_iter = self.wsgi_app(environ, capture)
+        built_from = environ.get(VERSIONS_ENVIRON_KEY)
+        if built_from is None or not captured or captured[0] not in _STORED_STATUSES:
+            return app_iter
+        try:
+            body = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close is not None:
+                close()  # the app's own log line
+        self.entries.put(key, _Entry(captured[0], captured[1], body, built_from))
+        return [body]
+
+
+def install(app: Flask, size: int) -> None:
+    if size > 0:
+        app.wsgi_app = TileFront(app, app.wsgi_app, size)  # type: ignore[method-assign]
