@@ -65,6 +65,9 @@ def main() -> None:
             port = free_port()
             cmd = gunicorn_command("hello:app", port, args.workers, args.threads)
             with server(cmd, env, ROOT / "bench" / "http", port) as base:
+                # warmed up like the app: a run against workers still booting would land every
+                # connection on the first one up and halve its figure
+                wrk(base, ["/"], 3, args.connections)
                 hello = wrk(base, ["/"], args.seconds, args.connections)
             near_runs.append(near)
             hello_runs.append(hello)
