@@ -122,16 +122,17 @@ class _NearParts:
     schedule: Schedule | None
 
 
-# by id(record), the record itself kept in the entry (so its id is not reused meanwhile):
-# the embedded store's records live as long as their version, so a near-me answer mostly
-# serialises features it has serialised before
-_PARTS: dict[int, _NearParts] = {}
-_PARTS_MAX = 50_000
+# by (layer, id), checked against the record itself: a near-me answer is mostly features
+# served before (the embedded store hands out the same record objects, the PostGIS store equal
+# ones); a feature whose data changed fails the check and is serialised again
+_PARTS: dict[tuple[str, str], _NearParts] = {}
+_PARTS_MAX = 20_000
 
 
 def _parts(record: FeatureRecord) -> _NearParts:
-    parts = _PARTS.get(id(record))
-    if parts is not None and parts.record is record:
+    key = (record.layer, record.id)
+    parts = _PARTS.get(key)
+    if parts is not None and (parts.record is record or parts.record == record):
         return parts
     model = _near_model(record)
     text = orjson.dumps(model)
@@ -145,7 +146,7 @@ def _parts(record: FeatureRecord) -> _NearParts:
     )
     if len(_PARTS) >= _PARTS_MAX:
         _PARTS.clear()
-    _PARTS[id(record)] = parts
+    _PARTS[key] = parts
     return parts
 
 

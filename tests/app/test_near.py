@@ -280,3 +280,20 @@ def test_the_spliced_json_is_the_feature_dict_serialised(all_rows: Rows) -> None
                 assert near_feature_json(hit, at) == orjson.dumps(near_feature(hit, at))
             checked += 1
     assert checked > 20000
+
+
+def test_a_changed_feature_is_serialised_again(all_rows: Rows) -> None:
+    from dataclasses import replace
+
+    from app.serializers import near_feature_json
+    from layers.store import Hit
+
+    record = all_rows["campsites"][0]
+    at = datetime(2024, 5, 7, 12, 0, tzinfo=KST)
+    assert b'"name":"old name"' not in near_feature_json(Hit(record, 1.0), at)
+    renamed = replace(record, name="old name")
+    assert b'"name":"old name"' in near_feature_json(Hit(renamed, 1.0), at)
+    # an equal record (as the PostGIS store reads anew for every request) reuses the parts
+    assert near_feature_json(Hit(replace(record), 1.0), at) == near_feature_json(
+        Hit(record, 1.0), at
+    )

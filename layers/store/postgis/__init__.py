@@ -129,8 +129,8 @@ class PostgisStore(Store):
         return {layer: (vid, dv) for layer, vid, dv in rows}
 
     def _version_id(self, layer_id: str) -> int | None:
-        current = self._current().get(layer_id)
-        return current[0] if current else None
+        rows = self.reader.rows(q.CURRENT_VERSION, {"layer_id": layer_id})
+        return int(rows[0][0]) if rows else None
 
     def version(self, layer_id: str) -> str | None:
         current = self._current().get(layer_id)
@@ -230,17 +230,12 @@ class PostgisStore(Store):
         query = query or FeatureQuery()
         where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
         params.update(_bbox_params(query.bbox), version_id=version_id)
-        with self._connect() as conn:
-            return int(conn.execute(_sql(q.count_features(where)), params).scalar_one())
+        return int(self.reader.rows(_sql(q.count_features(where)), params)[0][0])
 
     def get(self, layer_id: str, feature_id: str) -> FeatureRecord | None:
-        version_id = self._version_id(layer_id)
-        if version_id is None:
-            return None
-        with self._connect() as conn:
-            row = conn.execute(q.GET_FEATURE, {"version_id": version_id, "id": feature_id})
-            found = row.mappings().first()
-        return _record(found) if found else None
+        params = {"layer_id": layer_id, "id": feature_id}
+        rows = self.reader.rows(q.GET_CURRENT_FEATURE, params, as_dicts=True)
+        return _record(rows[0]) if rows else None
 
     def features(self, layer_id: str, query: FeatureQuery | None = None) -> Iterator[FeatureRecord]:
         version_id = self._version_id(layer_id)
@@ -255,10 +250,12 @@ class PostgisStore(Store):
             params["offset"] = query.offset
         sql = _sql(q.select_features(where, query.limit is not None, bool(query.offset)))
         # a server-side cursor for whole layers; a page (API items) is one round trip
-        streamed = query.limit is None or query.limit > 2000
+        if query.limit is not None and query.limit <= 2000:
+            for row in self.reader.rows(sql, params, as_dicts=True):
+                yield _record(row)
+            return
         with self._connect() as conn:
-            if streamed:
-                conn = conn.execution_options(stream_results=True, yield_per=2000)
+            conn = conn.execution_options(stream_results=True, yield_per=2000)
             for row in conn.execute(sql, params).mappings():
                 yield _record(row)
 

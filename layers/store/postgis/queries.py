@@ -76,9 +76,17 @@ FEATURE_COLUMNS = (
     "fee_text, wheelchair, source, updated_at, props, ST_X(geom) AS lon, ST_Y(geom) AS lat"
 )
 
-GET_FEATURE = text(
-    f"SELECT {FEATURE_COLUMNS} FROM feature WHERE version_id = :version_id AND id = :id"
+CURRENT_VERSION = text(
+    "SELECT version_id FROM layer_version WHERE layer_id = :layer_id AND status = 'current'"
 )
+
+# a feature of the current version of its layer, in one round trip
+GET_CURRENT_FEATURE = text(
+    f"SELECT {FEATURE_COLUMNS} FROM feature WHERE version_id = ("
+    "SELECT version_id FROM layer_version WHERE layer_id = :layer_id AND status = 'current') "
+    "AND id = :id"
+)
+
 
 BBOX_CLAUSE = "geom && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, 4326)"
 
