@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,6 +128,7 @@ class _NearParts:
 # ones); a feature whose data changed fails the check and is serialised again
 _PARTS: dict[tuple[str, str], _NearParts] = {}
 _PARTS_MAX = 20_000
+_PARTS_LOCK = threading.Lock()
 
 
 def _parts(record: FeatureRecord) -> _NearParts:
@@ -144,9 +146,12 @@ def _parts(record: FeatureRecord) -> _NearParts:
         tail=text[layer_end:],
         schedule=_schedule(repr(hours), hours) if hours else None,
     )
-    if len(_PARTS) >= _PARTS_MAX:
-        _PARTS.clear()
-    _PARTS[key] = parts
+    with _PARTS_LOCK:
+        # the oldest out, one at a time: clearing the lot would pause a request for the
+        # deallocation and make the next ones serialise everything again
+        while len(_PARTS) >= _PARTS_MAX:
+            del _PARTS[next(iter(_PARTS))]
+        _PARTS[key] = parts
     return parts
 
 

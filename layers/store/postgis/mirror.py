@@ -10,7 +10,9 @@ search and the copy is read again, so no answer is ever stale.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ import numpy as np
 
 from layers.store.base import Filters
 from layers.store.nearindex import IndexPart, NearIndex
+
+log = logging.getLogger(__name__)
 
 # the filters the copy holds the fields of (near-me's free=true and wheelchair=true)
 MIRRORED_FILTERS = frozenset({"fee", "wheelchair"})
@@ -60,13 +64,16 @@ class NearMirror:
         if not self._lock.acquire(blocking=False):
             return
         try:
+            started = time.perf_counter()
             versions = dict(read_versions())
             _old_versions, old_layers, combined = self._held
             by_layer = {}
+            read = []
             for layer_id, version_id in versions.items():
                 held = old_layers.get(layer_id)
                 if held is None or held.key != ((layer_id, version_id),):
                     held = NearIndex([read_points(layer_id, version_id)])
+                    read.append(f"{layer_id} ({len(held):,} points)")
                 by_layer[layer_id] = held
             key = tuple(sorted(versions.items()))
             if len(versions) < 2:
@@ -76,6 +83,9 @@ class NearMirror:
                 combined = NearIndex(parts)
             self._held = (versions, by_layer, combined)
             self.stale = False
+            if read:
+                elapsed = time.perf_counter() - started
+                log.info("near-me copy: read %s in %.1f s", ", ".join(read), elapsed)
         finally:
             self._lock.release()
 
