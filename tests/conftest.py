@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -100,3 +102,17 @@ def store(loaded_db):  # type: ignore[no-untyped-def]
     s = PostgisStore(loaded_db[0])
     yield s
     s.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright for every browser test: a second sync_playwright() started while the
+    first one's event loop runs fails."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        yield pw

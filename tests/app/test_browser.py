@@ -4,10 +4,10 @@ loads /style.json, the TileJSON and the vector tiles, and draws points over Seou
 from __future__ import annotations
 
 import io
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,10 +15,10 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from layers import registry
+from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -39,13 +39,10 @@ def base_url(loaded_db: tuple[str, list]) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def test_maplibre_draws_points_over_seoul(base_url: str, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+def test_maplibre_draws_points_over_seoul(base_url: str, tmp_path: Path, playwright: Any) -> None:
     tiles: list[tuple[int, str]] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
         page = browser.new_page(viewport={"width": 800, "height": 600})
         page.on(
             "response",
@@ -56,6 +53,7 @@ def test_maplibre_draws_points_over_seoul(base_url: str, tmp_path: Path) -> None
         errors = page.evaluate("window.sharemap.errors")
         shot = page.locator("#map canvas").screenshot()
         (tmp_path / "seoul.png").write_bytes(shot)
+    finally:
         browser.close()
 
     assert not errors, errors
