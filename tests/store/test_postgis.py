@@ -178,3 +178,22 @@ def test_near_me_never_answers_from_an_old_copy(pg: PostgisStore, empty_db: str)
     hits = pg.nearest(q)
     assert all(h.feature.name.startswith("old") for h in hits)
     other.close()
+
+
+def test_near_me_record_cache_is_bounded_and_keyed_by_version(pg: PostgisStore) -> None:
+    from layers.store import NearQuery
+    from layers.store.postgis.mirror import RecordCache
+
+    cache = RecordCache(3)
+    records = synthetic("campsites", 5)
+    for r in records:
+        cache.put((1, r.id), r)
+    assert [cache.get((1, r.id)) for r in records] == [None, None, *records[2:]]
+
+    pg.replace_layer("campsites", synthetic("campsites", 30, name="first"), data_version="a")
+    q = NearQuery(126.95, 37.55, ("campsites",), limit=5)
+    pg.nearest(q)
+    first = pg.nearest(q)  # from the cache now
+    assert pg._mirror.records.get((1, first[0].feature.id)) is first[0].feature
+    pg.replace_layer("campsites", synthetic("campsites", 30, name="second"), data_version="b")
+    assert all(h.feature.name.startswith("second") for h in pg.nearest(q))

@@ -291,25 +291,31 @@ class PostgisStore(Store):
             self._mirror.refresh(versions, points)
 
     def _nearest_mirrored(self, query: NearQuery, plan: mirror.Plan) -> list[Hit] | None:
-        """The hits from the in-memory copy, their rows read by id; None when a searched layer
-        is no longer at the version the copy holds."""
+        """The hits from the in-memory copy, their records from the copy's record cache or
+        read by id; None when a searched layer is no longer at the version the copy holds."""
         found = merged_search(plan.indexes, query)
-        ids = [feature_id for _d, feature_id, _i, _p in found]
+        keys = [(index.locate(p)[0].version_id, feature_id) for _d, feature_id, index, p in found]
+        records = {key: self._mirror.records.get(key) for key in keys}
+        missing = [feature_id for (_v, feature_id), r in records.items() if r is None]
+        # also when nothing is missing: the statement says which versions are current
         rows = self.reader.rows(
-            q.HITS_BY_ID, {"layers": list(query.layers), "ids": ids}, as_dicts=True
+            q.HITS_BY_ID, {"layers": list(query.layers), "ids": missing}, as_dicts=True
         )
         current = {r["current_layer"]: r["current_version"] for r in rows}
         if current != plan.versions:
             self._mirror.stale = True
             return None
-        records = {(r["layer_id"], r["id"]): r for r in rows if r["id"] is not None}
+        for row in rows:
+            if row["id"] is not None:
+                key = (row["current_version"], row["id"])
+                records[key] = self._mirror.records.put(key, _record(row))
         hits = []
-        for distance, feature_id, index, position in found:
-            row = records.get((index.locate(position)[0].layer_id, feature_id))
-            if row is None:
+        for key, (distance, _id, _index, _position) in zip(keys, found, strict=True):
+            record = records[key]
+            if record is None:  # gone from a version said to be current: read everything again
                 self._mirror.stale = True
                 return None
-            hits.append(Hit(_record(row), distance))
+            hits.append(Hit(record, distance))
         return hits
 
     def _nearest_sql(self, query: NearQuery) -> list[Hit]:

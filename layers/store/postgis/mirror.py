@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from layers.record import FeatureRecord
 from layers.store.base import Filters
 from layers.store.nearindex import IndexPart, NearIndex
 
@@ -25,6 +26,28 @@ log = logging.getLogger(__name__)
 
 # the filters the copy holds the fields of (near-me's free=true and wheelchair=true)
 MIRRORED_FILTERS = frozenset({"fee", "wheelchair"})
+
+
+RECORD_CACHE_SIZE = 20_000
+
+
+class RecordCache:
+    """A bounded map of records (the oldest out first), safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: dict[tuple[int, str], FeatureRecord] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> FeatureRecord | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[int, str], record: FeatureRecord) -> FeatureRecord:
+        with self._lock:
+            while len(self._items) >= self.size:
+                del self._items[next(iter(self._items))]
+            self._items[key] = record
+        return record
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,8 @@ class NearMirror:
         # (versions, layer indexes, all-layers index), replaced as one so readers never mix two
         self._held: tuple[dict[str, int], dict[str, NearIndex], NearIndex | None] = ({}, {}, None)
         self.stale = True  # nothing read yet, or a layer's version has changed since
+        # the records of recent hits by (version_id, id): a popular place is read once
+        self.records = RecordCache(RECORD_CACHE_SIZE)
 
     def plan(self, layers: tuple[str, ...], filters: Filters) -> Plan | None:
         """How to answer from the copy, or None (stale, or a filter it cannot apply)."""
