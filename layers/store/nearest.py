@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import islice
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from geo.distance import degree_radius, rank_key
 from layers.record import FeatureRecord
@@ -19,9 +18,9 @@ _ROUNDING_SLACK_M = 0.05
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Candidates(Generic[T]):
-    """One planar KNN round: of one layer (records), or of a NearIndex (positions)."""
+class Candidates(NamedTuple, Generic[T]):
+    """One planar KNN round: of one layer (records), or of a NearIndex (positions). A tuple:
+    every near-me search builds one or more."""
 
     # (geodesic metres rounded to 0.1 m, item) of the fetched points that pass the filters
     found: Sequence[tuple[float, T]]
