@@ -197,3 +197,22 @@ def test_near_me_record_cache_is_bounded_and_keyed_by_version(pg: PostgisStore) 
     assert pg._mirror.records.get((1, first[0].feature.id)) is first[0].feature
     pg.replace_layer("campsites", synthetic("campsites", 30, name="second"), data_version="b")
     assert all(h.feature.name.startswith("second") for h in pg.nearest(q))
+
+
+def test_csv_built_in_sql_quotes_like_python(pg: PostgisStore) -> None:
+    from dataclasses import replace
+
+    from layers import export
+    from layers.store.base import Store
+
+    tricky = ["a,b", 'say "hi"', "line\nbreak", "cr\rhere", "", " spaced ", "plain", "쉼표,한글"]
+    records = [
+        replace(r, name=f"n{i} {tricky[i % len(tricky)]}", address=tricky[(i + 3) % len(tricky)])
+        for i, r in enumerate(synthetic("campsites", 24))
+    ]
+    pg.replace_layer("campsites", records, data_version="q")
+    fast = "".join(pg.export("campsites", "csv"))
+    slow = "".join(Store.export(pg, "campsites", "csv"))
+    assert fast == slow
+    assert '"a,b"' in fast and '"say ""hi"""' in fast and '"line\nbreak"' in fast
+    assert fast.endswith("\r\n") and export.csv_columns("campsites")
