@@ -44,6 +44,8 @@ def warm_up(app: Flask) -> None:
             current_store().warm_up()
         except StoreError as exc:
             app.logger.warning("store not ready at start: %s", exc)
+        except Exception:  # e.g. a database not migrated yet: requests will say so, clearly
+            app.logger.exception("store not ready at start")
 
 
 def settings() -> Config:

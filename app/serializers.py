@@ -66,7 +66,8 @@ def _here(**changes: str) -> str:
 
 def open_status(record: FeatureRecord, at: datetime) -> str:
     """open / closed / unknown at `at`, from the record's parsed opening hours."""
-    return _status(_parts(record).schedule, at)
+    hours = record.opening_hours
+    return _status(_schedule(repr(hours), hours) if hours else None, at)
 
 
 def _status(schedule: Schedule | None, at: datetime) -> str:

@@ -90,3 +90,19 @@ def test_each_worker_opens_the_store_before_its_first_request(tmp_path: Path) ->
     opened = app.extensions[STORE_KEY]
     assert isinstance(opened, EmbeddedStore)
     assert opened._combined_index is not None  # the near-me index of both layers, built
+
+
+def test_a_worker_boots_even_if_the_store_fails_to_warm_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import create_app
+    from app.context import warm_up
+    from layers.config import Config
+    from layers.store.embedded import EmbeddedStore
+
+    def broken(self: EmbeddedStore) -> None:
+        raise RuntimeError("relation does not exist")
+
+    monkeypatch.setattr(EmbeddedStore, "warm_up", broken)
+    app = create_app(Config.from_env({"SHAREMAP_DATA_DIR": str(tmp_path)}))
+    warm_up(app)  # logged, not raised: requests report the problem

@@ -216,3 +216,20 @@ def test_csv_built_in_sql_quotes_like_python(pg: PostgisStore) -> None:
     assert fast == slow
     assert '"a,b"' in fast and '"say ""hi"""' in fast and '"line\nbreak"' in fast
     assert fast.endswith("\r\n") and export.csv_columns("campsites")
+
+
+def test_a_failed_near_me_copy_is_not_read_again_by_every_request() -> None:
+    from layers.store.postgis.mirror import NearMirror
+
+    mirror = NearMirror()
+    calls = []
+
+    def failing() -> dict[str, int]:
+        calls.append(1)
+        raise RuntimeError("statement timeout")
+
+    with pytest.raises(RuntimeError):
+        mirror.refresh(failing, lambda layer, version: None)  # type: ignore[arg-type, return-value]
+    mirror.refresh(failing, lambda layer, version: None)  # type: ignore[arg-type, return-value]
+    assert len(calls) == 1 and mirror.stale
+    assert mirror.plan(("campsites",), ()) is None  # SQL answers meanwhile

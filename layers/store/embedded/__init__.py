@@ -53,6 +53,7 @@ class EmbeddedStore(Store):
         self._indexes: dict[tuple[str, int], LayerIndex] = {}
         self._regions: RegionsIndex | None = None
         self._combined_index: NearIndex | None = None
+        self._combined_lock = threading.Lock()
         self._reload()
         if preload:
             for layer_id in self._manifest.layers:
@@ -93,6 +94,11 @@ class EmbeddedStore(Store):
                 current = manifest.current(key[0])
                 if current is None or current.version_id != key[1]:
                     del self._indexes[key]  # a reader mid-query keeps its own reference
+            combined = self._combined_index
+            if combined is not None and any(
+                _current_id(manifest, layer_id) != vid for layer_id, vid in combined.key
+            ):
+                self._combined_index = None  # let the replaced versions' records go
 
     def _check_now(self) -> None:
         self._next_check = 0.0
@@ -264,7 +270,9 @@ class EmbeddedStore(Store):
         layers = [layer for layer in map(self._layer, dict.fromkeys(query.layers)) if layer]
         loaded = {layer_id for layer_id in self._manifest.layers if layer_id != REGIONS}
         if len(layers) > 1 and {layer.layer_id for layer in layers} == loaded:
-            return self._combined(layers).hits(query)
+            combined = self._combined(layers)
+            if combined is not None:
+                return combined.hits(query)
         return merged_hits([layer.near for layer in layers], query)
 
     def warm_up(self) -> None:
@@ -273,17 +281,24 @@ class EmbeddedStore(Store):
         if len(loaded) > 1:
             self._combined(loaded)
 
-    def _combined(self, layers: list[LayerIndex]) -> NearIndex:
-        """One index over every loaded layer (the default near-me asks for all of them)."""
+    def _combined(self, layers: list[LayerIndex]) -> NearIndex | None:
+        """One index over every loaded layer (the default near-me asks for all of them); None
+        while another thread builds it (built outside the store lock, which every read takes
+        at its reload check)."""
         key = tuple(sorted((layer.layer_id, layer.version_id) for layer in layers))
         combined = self._combined_index
-        if combined is None or combined.key != key:
-            with self._lock:
-                combined = self._combined_index
-                if combined is None or combined.key != key:
-                    parts = sorted((p for layer in layers for p in layer.near.parts), key=_part_key)
-                    combined = self._combined_index = NearIndex(parts)
-        return combined
+        if combined is not None and combined.key == key:
+            return combined
+        if not self._combined_lock.acquire(blocking=False):
+            return None
+        try:
+            combined = self._combined_index
+            if combined is None or combined.key != key:
+                parts = sorted((p for layer in layers for p in layer.near.parts), key=_part_key)
+                combined = self._combined_index = NearIndex(parts)
+            return combined
+        finally:
+            self._combined_lock.release()
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         layer = self._layer(layer_id)
@@ -349,6 +364,11 @@ def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Versio
     if data_version is None:
         return kept[-1] if kept else None
     return next((v for v in reversed(kept) if v.data_version == data_version), None)
+
+
+def _current_id(manifest: Manifest, layer_id: str) -> int | None:
+    entry = manifest.current(layer_id)
+    return entry.version_id if entry else None
 
 
 def _part_key(part: IndexPart) -> tuple[str, int]:

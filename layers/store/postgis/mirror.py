@@ -29,6 +29,7 @@ MIRRORED_FILTERS = frozenset({"fee", "wheelchair"})
 
 
 RECORD_CACHE_SIZE = 20_000
+RETRY_AFTER_S = 60.0
 
 
 class RecordCache:
@@ -64,6 +65,7 @@ class NearMirror:
         # (versions, layer indexes, all-layers index), replaced as one so readers never mix two
         self._held: tuple[dict[str, int], dict[str, NearIndex], NearIndex | None] = ({}, {}, None)
         self.stale = True  # nothing read yet, or a layer's version has changed since
+        self._retry_at = 0.0  # after a failed refresh, not before this (time.monotonic())
         # the records of recent hits by (version_id, id): a popular place is read once
         self.records = RecordCache(RECORD_CACHE_SIZE)
 
@@ -86,7 +88,7 @@ class NearMirror:
     ) -> None:
         """Read the current versions, and the points of each layer whose version changed;
         returns at once if another thread is at it."""
-        if not self._lock.acquire(blocking=False):
+        if time.monotonic() < self._retry_at or not self._lock.acquire(blocking=False):
             return
         try:
             started = time.perf_counter()
@@ -111,6 +113,10 @@ class NearMirror:
             if read:
                 elapsed = time.perf_counter() - started
                 log.info("near-me copy: read %s in %.1f s", ", ".join(read), elapsed)
+        except Exception:
+            # SQL answers meanwhile; not every request should wait for another failure
+            self._retry_at = time.monotonic() + RETRY_AFTER_S
+            raise
         finally:
             self._lock.release()
 
