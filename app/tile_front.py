@@ -5,12 +5,13 @@ An entry is the whole response a tile URL got from the app (status, headers, byt
 the data versions it was built from; it is served only while those are still the current ones
 as the app knows them (app.versions: at most VERSIONS_TTL_S old, the same rule every tile
 follows). Anything else (another method, If-None-Match, a URL not seen yet, versions that
-changed or are due a check) goes through the app, which refills the entry.
+changed or are due a check) goes through the app, which refills the entry. Which URLs are tiles
+is the app's to say: serve_tile marks its responses (VERSIONS_ENVIRON_KEY), and only those are
+kept.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,10 +23,6 @@ from app import versions
 from app.http import log_request
 from app.tiles import VERSIONS_ENVIRON_KEY, TileCache
 
-_TILE_PATH = re.compile(
-    r"/tiles/(?:[a-z_]+/)?\d+/\d+/\d+(?:@2x)?\.(?:mvt|png)"
-    r"|/collections/[a-z_]+/tiles/WebMercatorQuad/\d+/\d+/\d+"
-)
 _STORED_STATUSES = ("200 OK", "204 NO CONTENT")
 
 StartResponse = Callable[..., Any]
@@ -46,13 +43,9 @@ class TileFront:
         self.entries = TileCache[_Entry](size)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or "HTTP_IF_NONE_MATCH" in environ
-            or not _TILE_PATH.fullmatch(path)
-        ):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
             return self.wsgi_app(environ, start_response)
+        path = environ.get("PATH_INFO", "")
         started = time.perf_counter()
         key = (path, environ.get("QUERY_STRING", ""))
         entry = self.entries.get(key)
