@@ -98,7 +98,7 @@ def paths() -> dict[str, Any]:
         ),
         "/collections": _operation(
             "getCollections",
-            "The five layers as collections",
+            "The layers as collections: " + ", ".join(registry.LAYER_IDS),
             COLLECTION_PARAMS,
             json_or_html("Collections"),
             tags=("OGC API - Features",),
@@ -140,7 +140,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id}, with its property filters",
+            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            "filters",
             items_params(layer_id),
             geojson_or_html("FeatureCollection"),
             tags=("OGC API - Features",),
@@ -152,7 +153,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/download/{layer_id}.geojson"] = _operation(
             f"downloadGeoJSON_{layer_id}",
-            f"All (or filtered) {layer_id} features as one RFC 7946 GeoJSON file, streamed",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as one "
+            "RFC 7946 GeoJSON file, streamed",
             DOWNLOAD_PARAMS,
             _content((links.GEOJSON, _ref("FeatureCollection"))),
             tags=("Downloads",),
@@ -160,7 +162,8 @@ def paths() -> dict[str, Any]:
         )
         out[f"/download/{layer_id}.csv"] = _operation(
             f"downloadCSV_{layer_id}",
-            f"All (or filtered) {layer_id} features as CSV (UTF-8 with BOM; lon, lat, WKT)",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as CSV "
+            "(UTF-8 with BOM; lon, lat, WKT)",
             DOWNLOAD_PARAMS,
             _content(("text/csv", {"type": "string"})),
             tags=("Downloads",),

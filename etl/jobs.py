@@ -3,8 +3,9 @@ a new version passes before one atomic swap per layer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from importlib import import_module
 from pathlib import Path
 
 from etl import load as L
@@ -13,13 +14,13 @@ from etl.merge import content_hash
 from etl.regions import RegionIndex, read_boundaries, read_regions
 from layers import registry
 from layers.record import FeatureRecord, Region
+from layers.spec import LayerSpec
 from layers.store import Store
 
 REGIONS = "regions"
 REGIONS_SCHEMA = "sgg_2022"
 CENTROIDS_SCHEMA = "admin_centroids"
-PARKING, SITES = "parking", "sites"
-TESTING_SITE_PARKING = "testing_site_parking"
+SITES = "sites"
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class SourceDirectory:
         self.settings = settings
         self.located: dict[str, Located] = {}
         for lid in registry.LAYER_IDS:
-            kind = PARKING if lid == TESTING_SITE_PARKING else None
+            kind = features_kind(registry.get(lid))
             files = available_inputs(lid, settings.source_dir, kind=kind)
             self.located[lid] = read_and_locate(lid, files, regions, kind=kind)
         self.paths = {
@@ -242,7 +243,12 @@ class SourceDirectory:
         return self._gazetteer
 
     def _all_located(self) -> list[L.Candidate]:
-        return [c for loc in self.located.values() for c in loc.located]
+        return [
+            c
+            for lid, loc in self.located.items()
+            if registry.get(lid).gazetteer_source
+            for c in loc.located
+        ]
 
 
 def _observation(c: L.Candidate) -> tuple[object, ...]:
@@ -285,23 +291,57 @@ def finish_point_layer(
     return report
 
 
-def finish_testing_site_parking(
-    lots: Located,
-    site_inputs: Sequence[InputFile],
-    regions: RegionIndex,
-    gazetteer: L.Geocoder,
-    radius_m: float,
-    options: ReadOptions | None = None,
-) -> LayerReport:
-    """Parking lots within radius_m of a screening site geocoded at address/building precision."""
+def features_kind(spec: LayerSpec) -> str | None:
+    """The schema kind whose rows become a derived layer's features (None: every row)."""
+    return spec.derivation.features_kind if spec.derivation else None
+
+
+def companion_owners() -> dict[str, str]:
+    """companion layer -> the derived layer whose load writes (and rollback restores) it."""
+    return {
+        companion: spec.id
+        for spec in registry.all_specs()
+        if spec.derivation
+        for companion in spec.derivation.companions
+    }
+
+
+@dataclass(frozen=True)
+class DeriveInputs:
+    """What a derivation (LayerSpec.derivation.derive, "module:function") is called with; it
+    returns the layer's LayerReport, with records, and with a LayerReport holding the records
+    of each declared companion layer in `companions` (other companion reports, without
+    records, only add their rejects to the reports)."""
+
+    located: Located  # the layer's own rows (derivation.features_kind), read and placed
+    inputs: Mapping[str, Sequence[InputFile]]  # derivation.inputs kind -> its files
+    regions: RegionIndex
+    gazetteer: L.Geocoder
+    settings: JobSettings
+    options: ReadOptions
+
+
+def derive_function(spec: LayerSpec) -> Callable[[DeriveInputs], LayerReport]:
+    assert spec.derivation is not None
+    module, _, name = spec.derivation.derive.partition(":")
+    function: Callable[[DeriveInputs], LayerReport] = getattr(import_module(module), name)
+    return function
+
+
+def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
+    """Parking lots within SHAREMAP_PARKING_RADIUS_M of a screening site geocoded at
+    address/building precision (the testing_site_parking derivation)."""
     from etl.testing_sites import geocode_sites, join_parking
 
-    spec = registry.get(TESTING_SITE_PARKING)
+    spec = registry.get(d.located.report.layer)
+    radius_m = d.settings.parking_radius_m
     # lots without coordinates are placed by their address, like any point layer's rows
-    report = finish_point_layer(lots, regions, gazetteer)
+    report = finish_point_layer(d.located, d.regions, d.gazetteer)
     sites_report = LayerReport("testing_sites")
-    site_cands = L.read_candidates(spec, site_inputs, sites_report, kind=SITES, options=options)
-    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
+    site_cands = L.read_candidates(
+        spec, d.inputs[SITES], sites_report, kind=SITES, options=d.options
+    )
+    sites, precision, site_rejects = geocode_sites(site_cands, d.gazetteer)
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
@@ -331,7 +371,7 @@ def finish_testing_site_parking(
 def split_kinds(
     layer_id: str, inputs: Sequence[InputFile], options: ReadOptions | None = None
 ) -> dict[str, list[InputFile]]:
-    """Files of a two-kind layer by kind (manifest schema, else recognised by header)."""
+    """Files of a derived layer by schema kind (manifest schema, else recognised by header)."""
     from etl.normalise import match_schema
     from etl.read import read_table
 
@@ -358,10 +398,8 @@ def _point_reports(
     options: LoadOptions,
     regions: RegionIndex,
 ) -> list[LayerReport]:
-    fresh, site_inputs = _read_given(layer_ids, settings, options, regions)
-    needs_gazetteer = TESTING_SITE_PARKING in layer_ids or any(
-        loc.unplaced for loc in fresh.values()
-    )
+    fresh, derive_inputs = _read_given(layer_ids, settings, options, regions)
+    needs_gazetteer = bool(derive_inputs) or any(loc.unplaced for loc in fresh.values())
     directory: SourceDirectory | None = None
     if needs_gazetteer or any(lid not in fresh for lid in layer_ids):
         directory = SourceDirectory.get(settings, regions)
@@ -369,12 +407,14 @@ def _point_reports(
             directory.located[lid].unplaced for lid in layer_ids if lid not in fresh
         )
     gazetteer: L.Geocoder | None = None
+    extra: list[L.Candidate] = []
     if directory is not None and needs_gazetteer:
         # the given files' rows teach the gazetteer too (those of the source directory's
         # own files are in it already)
         extra = [
             c
-            for loc in fresh.values()
+            for lid, loc in fresh.items()
+            if registry.get(lid).gazetteer_source
             for c in loc.located
             if c.file.path.resolve() not in directory.paths
         ]
@@ -386,13 +426,21 @@ def _point_reports(
         if located is None:
             assert directory is not None
             located = directory.located[lid].copy()
-        if lid == TESTING_SITE_PARKING:
+        spec = registry.get(lid)
+        if spec.derivation is not None:
             assert gazetteer is not None
-            report = finish_testing_site_parking(
-                located, site_inputs, regions, gazetteer, settings.parking_radius_m, options.read
+            derive = DeriveInputs(
+                located, derive_inputs[lid], regions, gazetteer, settings, options.read
             )
+            report = derive_function(spec)(derive)
+            for companion in _companion_reports(report, spec):
+                _compare_with_current(store, companion, append=False)
         else:
-            report = finish_point_layer(located, regions, gazetteer)
+            own = gazetteer
+            if directory is not None and not spec.gazetteer_source and located.unplaced:
+                # a layer that teaches no other layer still places its rows by its own
+                own = directory.gazetteer([*extra, *located.located])
+            report = finish_point_layer(located, regions, own)
         _compare_with_current(store, report, append=options.append)
         reports.append(report)
     return reports
@@ -400,22 +448,37 @@ def _point_reports(
 
 def _read_given(
     layer_ids: Sequence[str], settings: JobSettings, options: LoadOptions, regions: RegionIndex
-) -> tuple[dict[str, Located], list[InputFile]]:
-    """The given files read and located (by layer), and the testing-site files to use."""
+) -> tuple[dict[str, Located], dict[str, dict[str, list[InputFile]]]]:
+    """The given files read and located (by layer), and each derived layer's input files by
+    kind (the given ones, else the source directory's)."""
     given = given_inputs(layer_ids[0], options.files) if options.files else []
     fresh: dict[str, Located] = {}
-    site_inputs: list[InputFile] = []
+    derive_inputs: dict[str, dict[str, list[InputFile]]] = {}
     for lid in layer_ids:
-        if lid == TESTING_SITE_PARKING:
+        derivation = registry.get(lid).derivation
+        if derivation is not None:
             kinds = split_kinds(lid, given, options.read)
-            site_inputs = kinds.get(SITES) or default_inputs(lid, settings.source_dir, kind=SITES)
-            if PARKING in kinds:
+            derive_inputs[lid] = {
+                kind: kinds.get(kind) or default_inputs(lid, settings.source_dir, kind=kind)
+                for kind in derivation.inputs
+            }
+            if derivation.features_kind in kinds:
                 fresh[lid] = read_and_locate(
-                    lid, kinds[PARKING], regions, kind=PARKING, options=options.read
+                    lid,
+                    kinds[derivation.features_kind],
+                    regions,
+                    kind=derivation.features_kind,
+                    options=options.read,
                 )
         elif given:
             fresh[lid] = read_and_locate(lid, given, regions, options=options.read)
-    return fresh, site_inputs
+    return fresh, derive_inputs
+
+
+def _companion_reports(report: LayerReport, spec: LayerSpec) -> list[LayerReport]:
+    """The reports of the companion layers `spec`'s derivation declares (written with it)."""
+    declared = spec.derivation.companions if spec.derivation else ()
+    return [c for c in report.companions if c.layer in declared]
 
 
 def _compare_with_current(store: Store, report: LayerReport, *, append: bool) -> None:
@@ -449,7 +512,13 @@ def run(
     reports and returns the reports with their `refusal` instead of raising.
     """
     options = options or LoadOptions()
-    wanted = [lid for lid in (*registry.REFERENCE_IDS, *registry.LAYER_IDS) if lid in layer_ids]
+    owners = companion_owners()  # a companion layer is loaded by loading its owner
+    asked = {owners.get(lid, lid) for lid in layer_ids}
+    wanted = [
+        lid
+        for lid in (*registry.REFERENCE_IDS, *registry.LAYER_IDS)
+        if lid in asked and lid not in owners
+    ]
     if options.files and len(wanted) != 1:
         raise LoadRefused("files can be loaded into exactly one layer at a time")
     points = [lid for lid in wanted if lid != REGIONS]
@@ -467,9 +536,10 @@ def run(
     if points:
         reports += _point_reports(store, points, settings, options, regions)
 
-    for report in reports:
+    stored = [*reports, *(c for r in reports for c in _declared_companions(r))]
+    for report in stored:
         report.refusal = L.refusal(report, force=options.force)
-    refusals = [r.refusal for r in reports if r.refusal]
+    refusals = [r.refusal for r in stored if r.refusal]
     if options.dry_run:
         _write_reject_reports(reports, settings.report_dir, dry_run=True)
         return reports
@@ -478,7 +548,7 @@ def run(
 
     if implicit_regions is not None:
         store.replace_regions(implicit_regions, data_version=regions_version(implicit_regions))
-    for report in reports:
+    for report in stored:
         if report.layer == REGIONS:
             outcome = store.replace_regions(report.regions, data_version=report.data_version)
             report.changed = outcome.changed
@@ -486,6 +556,26 @@ def run(
             L.store_records(store, report)
     _write_reject_reports(reports, settings.report_dir, dry_run=False)
     return reports
+
+
+def _declared_companions(report: LayerReport) -> list[LayerReport]:
+    if report.layer == REGIONS:
+        return []
+    return _companion_reports(report, registry.get(report.layer))
+
+
+def rollback(store: Store, layer_id: str) -> str | None:
+    """Make the previous version of `layer_id` current again, and of the companion layers
+    its derivation writes with it (a companion's rollback is its owner's); the version now
+    current, or None when there is nothing to roll back to (nothing is changed then)."""
+    layer_id = companion_owners().get(layer_id, layer_id)
+    spec = registry.get(layer_id) if layer_id != REGIONS else None
+    companions = spec.derivation.companions if spec and spec.derivation else ()
+    now = store.rollback(layer_id)
+    if now is not None:
+        for companion in companions:
+            store.rollback(companion)
+    return now
 
 
 def _write_reject_reports(

@@ -1,22 +1,65 @@
-"""The registry of layers and the sources manifest (layers/sources.toml)."""
+"""The registry of layers and the sources manifest (layers/sources.toml).
+
+The layers are discovered, not listed: every module directly in the `layers` package whose
+source assigns a top-level `SPEC` (a LayerSpec) is a layer spec. They are ordered by
+`LayerSpec.order`, then id — the order of every list of layers (the API's collections, the
+pages' toggles, the default load) — so adding a layer is one spec module plus its entries in
+sources.toml; see README "Adding a layer".
+"""
 
 from __future__ import annotations
 
+import ast
+import pkgutil
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 
+import layers
 from layers.spec import LayerSpec
 
-LAYER_IDS: tuple[str, ...] = (
-    "bike_stations",
-    "public_toilets",
-    "cooling_shelters",
-    "campsites",
-    "testing_site_parking",
-)
+
+def _declares_spec(path: str) -> bool:
+    """Whether the module's source assigns SPEC at top level (read, not imported, so the
+    registry imports only spec modules)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return False
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
+            return True
+    return False
+
+
+def _discover() -> tuple[LayerSpec, ...]:
+    specs: dict[str, LayerSpec] = {}
+    for module in pkgutil.iter_modules(layers.__path__):
+        if module.ispkg or module.name.startswith("_"):
+            continue
+        found = module.module_finder.find_spec(module.name, None)
+        if found is None or not found.origin or not _declares_spec(found.origin):
+            continue
+        spec = getattr(import_module(f"layers.{module.name}"), "SPEC", None)
+        if not isinstance(spec, LayerSpec):
+            raise TypeError(f"layers.{module.name}.SPEC is not a LayerSpec")
+        if spec.id != module.name:
+            raise ValueError(f"layers.{module.name}.SPEC has id {spec.id!r}, not {module.name!r}")
+        specs[spec.id] = spec
+    return tuple(sorted(specs.values(), key=lambda s: (s.order, s.id)))
+
+
+_SPECS: tuple[LayerSpec, ...] = _discover()
+LAYER_IDS: tuple[str, ...] = tuple(s.id for s in _SPECS)
 # reference tables that are loaded like layers but are not served as point layers
 REFERENCE_IDS: tuple[str, ...] = ("regions",)
 
@@ -72,13 +115,25 @@ def source_by_name(name: str) -> Source | None:
     return None
 
 
-@cache
+_BY_ID: dict[str, LayerSpec] = {s.id: s for s in _SPECS}
+
+
 def get(layer_id: str) -> LayerSpec:
-    if layer_id not in LAYER_IDS:
-        raise UnknownLayer(layer_id)
-    spec: LayerSpec = import_module(f"layers.{layer_id}").SPEC
-    return spec
+    try:
+        return _BY_ID[layer_id]
+    except KeyError:
+        raise UnknownLayer(layer_id) from None
 
 
 def all_specs() -> tuple[LayerSpec, ...]:
-    return tuple(get(layer_id) for layer_id in LAYER_IDS)
+    return _SPECS
+
+
+def near_default_ids() -> tuple[str, ...]:
+    """The layers /api/near searches when no `layers=` is given."""
+    return tuple(s.id for s in _SPECS if s.near_default)
+
+
+def first_view_ids() -> tuple[str, ...]:
+    """The layers the pages (/near, /embed, the widget builder) show before any choice."""
+    return tuple(s.id for s in _SPECS if s.first_view)
