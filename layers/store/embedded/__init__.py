@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.tiles import Tile
+from layers import registry
 from layers.record import FeatureRecord, Region
 from layers.store.base import (
     FeatureQuery,
@@ -268,7 +269,8 @@ class EmbeddedStore(Store):
             layer = self._layer(query.layers[0])
             return layer.near.hits(query) if layer else []
         layers = [layer for layer in map(self._layer, dict.fromkeys(query.layers)) if layer]
-        loaded = {layer_id for layer_id in self._manifest.layers if layer_id != REGIONS}
+        defaults = set(registry.near_default_ids())
+        loaded = {layer_id for layer_id in self._manifest.layers if layer_id in defaults}
         if len(layers) > 1 and {layer.layer_id for layer in layers} == loaded:
             combined = self._combined(layers)
             if combined is not None:
@@ -276,13 +278,16 @@ class EmbeddedStore(Store):
         return merged_hits([layer.near for layer in layers], query)
 
     def warm_up(self) -> None:
-        layers = [self._layer(layer_id) for layer_id in self._current().layers]
+        defaults = set(registry.near_default_ids())
+        layers = [
+            self._layer(layer_id) for layer_id in self._current().layers if layer_id in defaults
+        ]
         loaded = [layer for layer in layers if layer is not None]
         if len(loaded) > 1:
             self._combined(loaded)
 
     def _combined(self, layers: list[LayerIndex]) -> NearIndex | None:
-        """One index over every loaded layer (the default near-me asks for all of them); None
+        """One index over the loaded layers of the default near-me (registry.near_default_ids); None
         while another thread builds it (built outside the store lock, which every read takes
         at its reload check)."""
         key = tuple(sorted((layer.layer_id, layer.version_id) for layer in layers))

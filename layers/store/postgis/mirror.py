@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from layers import registry
 from layers.record import FeatureRecord
 from layers.store.base import Filters
 from layers.store.nearindex import IndexPart, NearIndex
@@ -62,7 +63,7 @@ class Plan:
 class NearMirror:
     def __init__(self) -> None:
         self._lock = threading.Lock()  # one refresh at a time; the others use SQL meanwhile
-        # (versions, layer indexes, all-layers index), replaced as one so readers never mix two
+        # (versions, layer indexes, default near-me index), replaced as one so readers never mix two
         self._held: tuple[dict[str, int], dict[str, NearIndex], NearIndex | None] = ({}, {}, None)
         self.stale = True  # nothing read yet, or a layer's version has changed since
         self._retry_at = 0.0  # after a failed refresh, not before this (time.monotonic())
@@ -75,7 +76,7 @@ class NearMirror:
             return None
         versions, by_layer, combined = self._held
         wanted = [layer for layer in dict.fromkeys(layers) if layer in versions]
-        if combined is not None and len(wanted) == len(versions) > 1:
+        if combined is not None and sorted(wanted) == [layer for layer, _v in combined.key]:
             indexes = [combined]
         else:
             indexes = [by_layer[layer] for layer in wanted]
@@ -102,8 +103,10 @@ class NearMirror:
                     held = NearIndex([read_points(layer_id, version_id)])
                     read.append(f"{layer_id} ({len(held):,} points)")
                 by_layer[layer_id] = held
-            key = tuple(sorted(versions.items()))
-            if len(versions) < 2:
+            # one index over the layers of the default near-me (the layers= of most requests)
+            defaults = set(registry.near_default_ids())
+            key = tuple(sorted((lid, v) for lid, v in versions.items() if lid in defaults))
+            if len(key) < 2:
                 combined = None
             elif combined is None or combined.key != key:
                 parts = [by_layer[layer_id].parts[0] for layer_id, _version in key]
