@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 
@@ -316,7 +317,7 @@ class DeriveInputs:
     located: Located  # the layer's own rows (derivation.features_kind), read and placed
     inputs: Mapping[str, Sequence[InputFile]]  # derivation.inputs kind -> its files
     regions: RegionIndex
-    gazetteer: L.Geocoder
+    gazetteer: Callable[[], L.Geocoder]  # the offline gazetteer, built on the first call
     settings: JobSettings
     options: ReadOptions
 
@@ -335,13 +336,14 @@ def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
 
     spec = registry.get(d.located.report.layer)
     radius_m = d.settings.parking_radius_m
+    gazetteer = d.gazetteer()
     # lots without coordinates are placed by their address, like any point layer's rows
-    report = finish_point_layer(d.located, d.regions, d.gazetteer)
+    report = finish_point_layer(d.located, d.regions, gazetteer)
     sites_report = LayerReport("testing_sites")
     site_cands = L.read_candidates(
         spec, d.inputs[SITES], sites_report, kind=SITES, options=d.options
     )
-    sites, precision, site_rejects = geocode_sites(site_cands, d.gazetteer)
+    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
@@ -391,6 +393,41 @@ def split_kinds(
     return kinds
 
 
+class _Gazetteers:
+    """The gazetteers of one load, each built when first needed: the shared one (the placed
+    rows of every default file, plus the given files'), and for a layer that teaches no
+    other (LayerSpec.gazetteer_source False) the shared one plus its own placed rows."""
+
+    def __init__(self, settings: JobSettings, regions: RegionIndex, fresh: dict[str, Located]):
+        self.settings, self.regions, self.fresh = settings, regions, fresh
+        self._directory: SourceDirectory | None = None
+        self._shared: L.Geocoder | None = None
+
+    def directory(self) -> SourceDirectory:
+        if self._directory is None:
+            self._directory = SourceDirectory.get(self.settings, self.regions)
+        return self._directory
+
+    def _extra(self) -> list[L.Candidate]:
+        """The given files' placed rows (those of the source directory's own files are in
+        the gazetteer already)."""
+        paths = self.directory().paths
+        return [
+            c
+            for lid, loc in self.fresh.items()
+            if registry.get(lid).gazetteer_source
+            for c in loc.located
+            if c.file.path.resolve() not in paths
+        ]
+
+    def for_layer(self, spec: LayerSpec, located: Located) -> L.Geocoder:
+        if not spec.gazetteer_source:
+            return self.directory().gazetteer([*self._extra(), *located.located])
+        if self._shared is None:
+            self._shared = self.directory().gazetteer(self._extra())
+        return self._shared
+
+
 def _point_reports(
     store: Store,
     layer_ids: Sequence[str],
@@ -399,48 +436,28 @@ def _point_reports(
     regions: RegionIndex,
 ) -> list[LayerReport]:
     fresh, derive_inputs = _read_given(layer_ids, settings, options, regions)
-    needs_gazetteer = bool(derive_inputs) or any(loc.unplaced for loc in fresh.values())
-    directory: SourceDirectory | None = None
-    if needs_gazetteer or any(lid not in fresh for lid in layer_ids):
-        directory = SourceDirectory.get(settings, regions)
-        needs_gazetteer = needs_gazetteer or any(
-            directory.located[lid].unplaced for lid in layer_ids if lid not in fresh
-        )
-    gazetteer: L.Geocoder | None = None
-    extra: list[L.Candidate] = []
-    if directory is not None and needs_gazetteer:
-        # the given files' rows teach the gazetteer too (those of the source directory's
-        # own files are in it already)
-        extra = [
-            c
-            for lid, loc in fresh.items()
-            if registry.get(lid).gazetteer_source
-            for c in loc.located
-            if c.file.path.resolve() not in directory.paths
-        ]
-        gazetteer = directory.gazetteer(extra)
-
+    gazetteers = _Gazetteers(settings, regions, fresh)
     reports = []
     for lid in layer_ids:
+        spec = registry.get(lid)
         located = fresh.get(lid)
         if located is None:
-            assert directory is not None
-            located = directory.located[lid].copy()
-        spec = registry.get(lid)
+            located = gazetteers.directory().located[lid].copy()
         if spec.derivation is not None:
-            assert gazetteer is not None
             derive = DeriveInputs(
-                located, derive_inputs[lid], regions, gazetteer, settings, options.read
+                located,
+                derive_inputs[lid],
+                regions,
+                partial(gazetteers.for_layer, spec, located),
+                settings,
+                options.read,
             )
             report = derive_function(spec)(derive)
             for companion in _companion_reports(report, spec):
                 _compare_with_current(store, companion, append=False)
         else:
-            own = gazetteer
-            if directory is not None and not spec.gazetteer_source and located.unplaced:
-                # a layer that teaches no other layer still places its rows by its own
-                own = directory.gazetteer([*extra, *located.located])
-            report = finish_point_layer(located, regions, own)
+            gazetteer = gazetteers.for_layer(spec, located) if located.unplaced else None
+            report = finish_point_layer(located, regions, gazetteer)
         _compare_with_current(store, report, append=options.append)
         reports.append(report)
     return reports
