@@ -58,8 +58,9 @@ def _discover() -> tuple[LayerSpec, ...]:
     return tuple(sorted(specs.values(), key=lambda s: (s.order, s.id)))
 
 
-_SPECS: tuple[LayerSpec, ...] = _discover()
-LAYER_IDS: tuple[str, ...] = tuple(s.id for s in _SPECS)
+# Every layer id, in order: read as registry.LAYER_IDS, discovered on first use (module
+# __getattr__ below), so that importing the registry does not import every spec.
+LAYER_IDS: tuple[str, ...]
 # reference tables that are loaded like layers but are not served as point layers
 REFERENCE_IDS: tuple[str, ...] = ("regions",)
 
@@ -72,7 +73,7 @@ class UnknownLayer(KeyError):
         self.layer_id = layer_id
 
     def __str__(self) -> str:
-        known = ", ".join((*LAYER_IDS, *REFERENCE_IDS))
+        known = ", ".join((*layer_ids(), *REFERENCE_IDS))
         return f"unknown layer {self.layer_id!r}; known layers: {known}"
 
 
@@ -115,25 +116,39 @@ def source_by_name(name: str) -> Source | None:
     return None
 
 
-_BY_ID: dict[str, LayerSpec] = {s.id: s for s in _SPECS}
+@cache
+def all_specs() -> tuple[LayerSpec, ...]:
+    return _discover()
+
+
+@cache
+def layer_ids() -> tuple[str, ...]:
+    return tuple(s.id for s in all_specs())
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "LAYER_IDS":
+        return layer_ids()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _by_id() -> dict[str, LayerSpec]:
+    return {s.id: s for s in all_specs()}
 
 
 def get(layer_id: str) -> LayerSpec:
     try:
-        return _BY_ID[layer_id]
+        return _by_id()[layer_id]
     except KeyError:
         raise UnknownLayer(layer_id) from None
 
 
-def all_specs() -> tuple[LayerSpec, ...]:
-    return _SPECS
-
-
 def near_default_ids() -> tuple[str, ...]:
     """The layers /api/near searches when no `layers=` is given."""
-    return tuple(s.id for s in _SPECS if s.near_default)
+    return tuple(s.id for s in all_specs() if s.near_default)
 
 
 def first_view_ids() -> tuple[str, ...]:
     """The layers the pages (/near, /embed, the widget builder) show before any choice."""
-    return tuple(s.id for s in _SPECS if s.first_view)
+    return tuple(s.id for s in all_specs() if s.first_view)

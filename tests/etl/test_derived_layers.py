@@ -103,9 +103,10 @@ def derive_pairs(d: DeriveInputs) -> L.LayerReport:
 @pytest.fixture
 def demo_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     specs = (*registry.all_specs(), *SPECS)
-    monkeypatch.setattr(registry, "_SPECS", specs)
-    monkeypatch.setattr(registry, "_BY_ID", {s.id: s for s in specs})
-    monkeypatch.setattr(registry, "LAYER_IDS", tuple(s.id for s in specs))
+    by_id = {s.id: s for s in specs}
+    monkeypatch.setattr(registry, "all_specs", lambda: specs)
+    monkeypatch.setattr(registry, "get", by_id.__getitem__)
+    monkeypatch.setattr(registry, "LAYER_IDS", tuple(by_id))
 
 
 def _write(path: Path, header: str, rows: list[str]) -> Path:
