@@ -23,7 +23,9 @@ from layers.spec import LayerSpec
 
 def _declares_spec(path: str) -> bool:
     """Whether the module's source assigns SPEC at top level (read, not imported, so the
-    registry imports only spec modules)."""
+    registry imports only spec modules); a module shipped without its source is imported."""
+    if not path.endswith(".py"):
+        return True
     try:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
@@ -50,6 +52,8 @@ def _discover() -> tuple[LayerSpec, ...]:
         if found is None or not found.origin or not _declares_spec(found.origin):
             continue
         spec = getattr(import_module(f"layers.{module.name}"), "SPEC", None)
+        if spec is None and not found.origin.endswith(".py"):
+            continue
         if not isinstance(spec, LayerSpec):
             raise TypeError(f"layers.{module.name}.SPEC is not a LayerSpec")
         if spec.id != module.name:
