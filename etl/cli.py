@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     build = tiles_sub.add_parser(
         "build", help="build the tile archive of the current layer versions (again)"
     )
+    build.add_argument(
+        "--max-zoom",
+        type=int,
+        choices=range(0, 15),
+        metavar="Z",
+        help="the deepest zoom in the archive, 0-14 (default 14; deeper tiles are built live)",
+    )
     build.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     return p
 
@@ -234,7 +241,7 @@ def _rollback(args: argparse.Namespace, config: Config) -> int:
             before = store.version(args.layer)
             now = store.rollback(args.layer)
             rows = store.count(args.layer) if now is not None else 0
-            if now is not None:
+            if now is not None and config.SHAREMAP_BUILD_TILES:
                 tiles_after_load(store)
         finally:
             store.close()
@@ -272,7 +279,7 @@ def _tiles_build(args: argparse.Namespace, config: Config) -> int:
     try:
         store = _open_store(args, config)
         try:
-            result = tilearchive.build_into_store(store)
+            result = tilearchive.build_into_store(store, max_zoom=args.max_zoom)
         finally:
             store.close()
     except (StoreError, OSError) as exc:
@@ -322,7 +329,7 @@ def _load(args: argparse.Namespace, config: Config) -> int:
         store = _open_store(args, config)
         try:
             reports = run(store, layer_ids, settings, options)
-            if not options.dry_run:
+            if not options.dry_run and config.SHAREMAP_BUILD_TILES:
                 tiles_after_load(store)
         finally:
             store.close()

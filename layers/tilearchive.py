@@ -118,13 +118,14 @@ def build(store: Store, path: Path, *, max_zoom: int = MAX_ZOOM) -> BuildResult 
     )
 
 
-def build_into_store(store: Store, *, max_zoom: int = MAX_ZOOM) -> BuildResult | None:
-    """Build the archive of the store's current versions and keep it in the store."""
+def build_into_store(store: Store, *, max_zoom: int | None = None) -> BuildResult | None:
+    """Build the archive of the store's current versions (z0 to max_zoom, default MAX_ZOOM) and
+    keep it in the store."""
     fd, tmp = tempfile.mkstemp(prefix="sharemap-tiles-", suffix=".pmtiles")
     os.close(fd)
     path = Path(tmp)
     try:
-        result = build(store, path, max_zoom=max_zoom)
+        result = build(store, path, max_zoom=MAX_ZOOM if max_zoom is None else max_zoom)
         if result is not None:
             store.save_tile_archive(result.token, path)
         return result
