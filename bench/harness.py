@@ -103,13 +103,14 @@ def real_embedded_store() -> Iterator[Path]:
         yield Path(data_dir)
 
 
-def load_real_files(store: object) -> None:
+def load_real_files(store: object, layer_ids: Sequence[str] = registry.LAYER_IDS) -> None:
+    """Load layers from the real files (regions come with any point layer)."""
     from etl.jobs import JobSettings, run
     from layers.config import Config
 
     with tempfile.TemporaryDirectory() as reports:
         settings = JobSettings(source_dir=Config.from_env().source_dir, report_dir=Path(reports))
-        run(store, registry.LAYER_IDS, settings)  # type: ignore[arg-type]
+        run(store, layer_ids, settings)  # type: ignore[arg-type]
 
 
 def load_synthetic(store: PostgisStore, rows: int) -> None:

@@ -17,6 +17,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from layers.store.base import Store
 
 MAX_ZOOM = 14  # deeper tiles are built live (TileJSON maxzoom stays tileset.MAX_ZOOM)
+BUILD_THREADS = 2
 # candidate tiles: every tile whose box grown by this many MVT units holds data
 _CANDIDATE_BUFFER = 2 * max(tileset.POINT_BUFFER, tileset.REGION_BUFFER)
 _KEY_SHIFT = 28  # index keys: z << 56 | x << 28 | y (z ≤ 28)
@@ -96,12 +98,17 @@ def build(store: Store, path: Path, *, max_zoom: int = MAX_ZOOM) -> BuildResult 
     )
     per_zoom: dict[int, int] = {}
     count = 0
-    with open(path, "wb") as fh:
+
+    def tile_bytes(tile: Tile) -> bytes:
+        return store.vector_tile(
+            TileQuery(tile.z, tile.x, tile.y, pins, tileset.cluster_cells(tile.z))
+        )
+
+    # two at a time: the database builds one tile while Python writes the other
+    with open(path, "wb") as fh, ThreadPoolExecutor(BUILD_THREADS) as pool:
         writer = Writer(fh)
-        for tile_id, tile in candidates:
-            body = store.vector_tile(
-                TileQuery(tile.z, tile.x, tile.y, pins, tileset.cluster_cells(tile.z))
-            )
+        bodies = pool.map(tile_bytes, (tile for _id, tile in candidates))
+        for (tile_id, tile), body in zip(candidates, bodies, strict=True):
             if body:
                 writer.write_tile(tile_id, body)
                 per_zoom[tile.z] = per_zoom.get(tile.z, 0) + 1
