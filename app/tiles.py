@@ -141,11 +141,8 @@ def current_archive() -> TileArchive | None:
     if slot is not None and (slot.archive.token if slot.archive else None) == token:
         current_app.extensions[_ARCHIVE_KEY] = _ArchiveSlot(versions, slot.archive, slot.checked_at)
         return slot.archive
-    if (
-        slot is not None
-        and slot.archive is None
-        and time.monotonic() - slot.checked_at < (ARCHIVE_RECHECK_S)
-    ):
+    recently = slot is not None and time.monotonic() - slot.checked_at < ARCHIVE_RECHECK_S
+    if slot is not None and slot.archive is None and recently:
         return None
     with _ARCHIVE_LOCK:  # one thread fetches (PostGIS: copies) and maps it; the rest wait
         slot = current_app.extensions.get(_ARCHIVE_KEY)
@@ -173,11 +170,8 @@ def vector_tile_bytes(query: TileQuery) -> bytes:
     archive = current_archive()
     if archive is not None and query.z <= archive.max_zoom and archive.holds(query.layers):
         body = archive.tile(query.z, query.x, query.y)
-        if len(query.layers) == len(archive.versions) and all(
-            a == b for (a, _), b in zip(query.layers, archive.versions, strict=True)
-        ):
-            return body
-        return tilearchive.keep_layers(body, [layer_id for layer_id, _ in query.layers])
+        layer_ids = tuple(layer_id for layer_id, _ in query.layers)
+        return body if layer_ids == archive.layer_ids else tilearchive.keep_layers(body, layer_ids)
     return current_store().vector_tile(query)
 
 

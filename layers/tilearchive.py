@@ -279,6 +279,7 @@ class TileArchive:
         info = self.metadata.get("sharemap", {})
         self.token: str = info.get("tileset_version", "")
         self.versions: dict[str, str] = dict(info.get("layer_versions", {}))
+        self.layer_ids = tuple(self.versions)  # the order of the MVT layers in every tile
         self.max_zoom: int = int(info.get("max_zoom", -1))  # -1: no sharemap archive
         self.size_bytes = len(self._map)
         ids, offsets, lengths = self._entries()
