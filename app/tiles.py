@@ -31,6 +31,9 @@ _ARCHIVE_LOCK = threading.Lock()
 ARCHIVE_RECHECK_S = 5.0  # how often a process without the current archive asks the store again
 # where serve_tile leaves the versions a tile was built from (for app.tile_front)
 VERSIONS_ENVIRON_KEY = "sharemap.tile_versions"
+# where vector_tile_bytes leaves the archive a whole tile (every layer) came from: app.tile_front
+# then answers other tiles of that archive with the same headers, before Flask
+ARCHIVE_ENVIRON_KEY = "sharemap.archive_tile"
 
 Pins = tuple[tuple[str, str], ...]
 V = TypeVar("V")
@@ -83,6 +86,12 @@ def tile_layers(raw: str | None) -> tuple[str, ...]:
 def pins(layer_ids: Iterable[str], versions: Mapping[str, str]) -> Pins:
     """The loaded ones among `layer_ids`, each with its data_version."""
     return tuple((layer_id, versions[layer_id]) for layer_id in layer_ids if layer_id in versions)
+
+
+def tile_etag(token: str, kind: str, z: int, x: int, y: int) -> str:
+    """The strong ETag of a tile (unquoted): the token covers the data and TILES_REVISION; the
+    rest names the tile."""
+    return f"{token}-{kind}-{z}-{x}-{y}"
 
 
 def current_token(layer_ids: Iterable[str]) -> str:
@@ -171,7 +180,10 @@ def vector_tile_bytes(query: TileQuery) -> bytes:
     if archive is not None and query.z <= archive.max_zoom and archive.holds(query.layers):
         body = archive.tile(query.z, query.x, query.y)
         layer_ids = tuple(layer_id for layer_id, _ in query.layers)
-        return body if layer_ids == archive.layer_ids else tilearchive.keep_layers(body, layer_ids)
+        if layer_ids != archive.layer_ids:
+            return tilearchive.keep_layers(body, layer_ids)
+        request.environ[ARCHIVE_ENVIRON_KEY] = archive
+        return body
     return current_store().vector_tile(query)
 
 
@@ -192,7 +204,7 @@ def serve_tile(
         key = (kind, address.z, address.x, address.y, pinned)
         token = tileset.version_token(pinned)
         # the token covers the data and tileset.TILES_REVISION; the rest names the tile
-        etag = f"{token}-{kind}-{address.z}-{address.x}-{address.y}"
+        etag = tile_etag(token, kind, address.z, address.x, address.y)
         cache_control = IMMUTABLE if request.args.get("v") == token else "no-cache"
         if _matches(etag):
             return _headers(Response(status=304), etag, cache_control)

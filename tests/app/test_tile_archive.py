@@ -160,6 +160,32 @@ def test_tiles_are_answered_from_the_archive(
     assert [q.z for q in builds.calls[1:]] == [ZOOM + 2]
 
 
+def test_new_archive_tiles_are_answered_before_flask(
+    stored: str, archive_app: Flask, loaded_db: tuple[str, list], tmp_path: Path
+) -> None:
+    app = new_app(loaded_db[0], tmp_path)  # with the tile caches
+    calls: list[dict[str, str]] = []
+    view = app.view_functions["tiles.vector_tile"]
+    app.view_functions["tiles.vector_tile"] = lambda **kw: calls.append(kw) or view(**kw)
+    client, reference = app.test_client(), archive_app.test_client()
+    centre = tile_for(*SEOUL, ZOOM)
+    tiles = [Tile(centre.x + dx, centre.y, ZOOM) for dx in range(-3, 4)]
+    for query, first in ((f"?v={stored}", 1), ("", 2)):
+        for t in tiles[:3]:
+            url = f"/tiles/{t.z}/{t.x}/{t.y}.mvt{query}"
+            response, expected = client.get(url), reference.get(url)
+            assert response.status_code == expected.status_code == 200
+            assert response.data == expected.data
+            assert sorted(response.headers.items()) == sorted(expected.headers.items())
+        assert len(calls) == first  # only the first one of each query reached the view
+        tiles = tiles[3:]
+    deep = tile_for(*SEOUL, ZOOM + 1)
+    assert client.get(f"/tiles/{deep.z}/{deep.x}/{deep.y}.mvt?v={stored}").status_code == 200
+    subset = client.get(f"/tiles/{centre.z}/{centre.x}/{centre.y}.mvt?layers=regions")
+    assert subset.status_code == 200 and len(calls) == 4
+    close_store(app)
+
+
 def test_the_archive_is_downloaded_with_byte_ranges(
     archive_app: Flask, built: tilearchive.TileArchive
 ) -> None:
