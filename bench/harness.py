@@ -42,6 +42,7 @@ from layers.store.postgis import PostgisStore, engine_url  # noqa: E402
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 HELLO_DIR = ROOT / "bench" / "http"  # hello.py: the hello-world Flask app every bench compares to
 PATHS_LUA = ROOT / "bench" / "http" / "paths.lua"  # the wrk script cycling through a path list
+ONCE_LUA = ROOT / "bench" / "tiles" / "once.lua"  # the wrk script giving each thread its share
 
 # -- databases and stores -----------------------------------------------------------------------
 
@@ -270,17 +271,20 @@ class Load:
     p99_ms: float
 
 
-def wrk(base: str, paths: Sequence[str], seconds: float, connections: int) -> Load:
-    """wrk -t2 cycling through `paths` (each thread from its own place); any non-2xx/3xx
-    answer stops the benchmark."""
+def wrk(
+    base: str, paths: Sequence[str], seconds: float, connections: int, *, once: bool = False
+) -> Load:
+    """wrk -t2 cycling through `paths` (each thread from its own place), or with `once` each
+    thread through its own share (bench/tiles/once.lua: with more paths than the run sends,
+    none is sent twice); any non-2xx/3xx answer stops the benchmark."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
         fh.write("\n".join(paths) + "\n")
     try:
         out = subprocess.run(
             [
                 "wrk", "--threads", "2", "--connections", str(connections),
-                "--duration", f"{max(1, round(seconds))}s", "--latency", "--script", str(PATHS_LUA),
-                base, "--", fh.name,
+                "--duration", f"{max(1, round(seconds))}s", "--latency",
+                "--script", str(ONCE_LUA if once else PATHS_LUA), base, "--", fh.name, "2",
             ],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
