@@ -263,6 +263,12 @@ def tiles_after_load(store: Store) -> None:
         if store.has_tile_archive(tilearchive.archive_token(store.versions())):
             return
         _print_build(tilearchive.build_into_store(store))
+    except KeyboardInterrupt:  # the load itself is done: say so, not "nothing was changed"
+        print(
+            "sharemap: tile archive build interrupted; the load is done, and tiles are built"
+            " live until `sharemap tiles build` succeeds",
+            file=sys.stderr,
+        )
     except Exception as exc:
         log.warning("tile archive not built", exc_info=True)
         print(
