@@ -29,9 +29,14 @@ MAX_ZOOM = 13
 
 
 @pytest.fixture(params=[pytest.param("postgis", marks=pytest.mark.postgis), "embedded"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
     if request.param == "postgis":
+        from layers.store import postgis
         from layers.store.postgis import PostgisStore
+
+        monkeypatch.setattr(postgis, "ARCHIVE_PIECE_BYTES", 4096)  # the local copy in pieces
 
         opened: Store = PostgisStore(
             request.getfixturevalue("empty_db"), archive_dir=tmp_path / "copies"

@@ -42,6 +42,7 @@ from layers.store.postgis.reader import Reader
 from layers.store.search import Place
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
+ARCHIVE_PIECE_BYTES = 8 << 20
 
 
 def engine_url(database_url: str) -> str:
@@ -454,15 +455,22 @@ class PostgisStore(Store):
         path = self.archive_dir / tilearchive.file_name(token)
         if path.is_file():
             return path
-        with self._connect() as conn:
-            archive = conn.execute(q.TILE_ARCHIVE_SELECT, {"token": token}).scalar()
-        if archive is None:
-            return None
         self.archive_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pmtiles", dir=self.archive_dir)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(archive)
+            with os.fdopen(fd, "wb") as fh, self._connect() as conn:
+                size = conn.execute(q.TILE_ARCHIVE_SIZE, {"token": token}).scalar()
+                if size is None:
+                    return None
+                # in pieces: a worker never holds a whole archive (hundreds of MB at 1M rows)
+                for start in range(0, size, ARCHIVE_PIECE_BYTES):
+                    piece = conn.execute(
+                        q.TILE_ARCHIVE_PIECE,
+                        {"token": token, "start": start + 1, "length": ARCHIVE_PIECE_BYTES},
+                    ).scalar()
+                    if piece is None:  # pruned meanwhile
+                        return None
+                    fh.write(piece)
             os.replace(tmp, path)  # concurrent workers: each writes its own temp file
         finally:
             with suppress(FileNotFoundError):

@@ -15,7 +15,12 @@ CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
 # -- tile archives ---------------------------------------------------------------------------
 
 TILE_ARCHIVE_EXISTS = text("SELECT 1 FROM tile_archive WHERE tileset_version = :token")
-TILE_ARCHIVE_SELECT = text("SELECT archive FROM tile_archive WHERE tileset_version = :token")
+TILE_ARCHIVE_SIZE = text("SELECT size_bytes FROM tile_archive WHERE tileset_version = :token")
+# a piece of the archive (stored uncompressed out of line, so only its TOAST chunks are read)
+TILE_ARCHIVE_PIECE = text(
+    "SELECT substring(archive FROM :start FOR :length) FROM tile_archive "
+    "WHERE tileset_version = :token"
+)
 TILE_ARCHIVE_PUT = text(
     "INSERT INTO tile_archive (tileset_version, layer_versions, size_bytes, archive) "
     "VALUES (:token, CAST(:layer_versions AS jsonb), :size_bytes, :archive) "
