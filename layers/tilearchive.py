@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAX_ZOOM = 14  # deeper tiles are built live (TileJSON maxzoom stays tileset.MAX_ZOOM)
 BUILD_THREADS = 2
+_BATCH = 256
 # candidate tiles: every tile whose box grown by this many MVT units holds data
 _CANDIDATE_BUFFER = 2 * max(tileset.POINT_BUFFER, tileset.REGION_BUFFER)
 _KEY_SHIFT = 28  # index keys: z << 56 | x << 28 | y (z ≤ 28)
@@ -104,15 +105,18 @@ def build(store: Store, path: Path, *, max_zoom: int = MAX_ZOOM) -> BuildResult 
             TileQuery(tile.z, tile.x, tile.y, pins, tileset.cluster_cells(tile.z))
         )
 
-    # two at a time: the database builds one tile while Python writes the other
+    # two at a time: the database builds one tile while Python writes the other; in batches,
+    # so that finished tiles waiting for a slow one never pile up
     with open(path, "wb") as fh, ThreadPoolExecutor(BUILD_THREADS) as pool:
         writer = Writer(fh)
-        bodies = pool.map(tile_bytes, (tile for _id, tile in candidates))
-        for (tile_id, tile), body in zip(candidates, bodies, strict=True):
-            if body:
-                writer.write_tile(tile_id, body)
-                per_zoom[tile.z] = per_zoom.get(tile.z, 0) + 1
-                count += 1
+        for start in range(0, len(candidates), _BATCH):
+            batch = candidates[start : start + _BATCH]
+            bodies = pool.map(tile_bytes, (tile for _id, tile in batch))
+            for (tile_id, tile), body in zip(batch, bodies, strict=True):
+                if body:
+                    writer.write_tile(tile_id, body)
+                    per_zoom[tile.z] = per_zoom.get(tile.z, 0) + 1
+                    count += 1
         if not count:
             writer.tile_f.close()
             fh.close()
