@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Self
 
 import holidays
@@ -84,6 +84,69 @@ def _covers(intervals: Intervals | None, minute: float) -> bool | None:
 
 
 @dataclass(frozen=True)
+class DayKind:
+    """What a schedule needs to know of one Seoul-local date.
+
+    `day_type` is the `Schedule` field that applies ("holiday" on a public holiday);
+    `closed` the `CLOSED_DATE_VALUES` that close the date (its weekday name, "new_year",
+    "seollal", "chuseok_day" …; never "unknown").
+    """
+
+    day_type: str
+    closed: frozenset[str]
+
+
+@lru_cache(maxsize=512)
+def day_kind(day: date) -> DayKind:
+    names = _holiday_names(day.year).get(day)
+    closed = {WEEKDAY_NAMES[day.weekday()]}
+    if (day.month, day.day) == (1, 1):
+        closed.add("new_year")
+    if (day.month, day.day) == (12, 25):
+        closed.add("christmas")
+    if names is not None:
+        if names & _SEOLLAL:
+            closed.add("seollal")
+        if _SEOLLAL_DAY in names:
+            closed.add("seollal_day")
+        if names & _CHUSEOK:
+            closed.add("chuseok")
+        if _CHUSEOK_DAY in names:
+            closed.add("chuseok_day")
+        day_type = "holiday"
+    elif day.weekday() == 5:
+        day_type = "saturday"
+    elif day.weekday() == 6:
+        day_type = "sunday"
+    else:
+        day_type = "weekday"
+    return DayKind(day_type, frozenset(closed))
+
+
+@dataclass(frozen=True)
+class DayContext:
+    """One moment in Seoul, made once per request and shared by every `Schedule.status`.
+
+    `minute` is the minute of the local day (fractional); `yesterday` is None only for
+    `date.min`.
+    """
+
+    local_date: date
+    minute: float
+    today: DayKind
+    yesterday: DayKind | None
+
+
+def day_context(at: datetime) -> DayContext:
+    """The `DayContext` of `at`; naive datetimes are Seoul time."""
+    local = at.astimezone(KST) if at.tzinfo is not None else at
+    today = local.date()
+    minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+    yesterday = day_kind(today - timedelta(days=1)) if today > date.min else None
+    return DayContext(today, minute, day_kind(today), yesterday)
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Weekly opening hours by day type, in minutes since midnight.
 
@@ -122,53 +185,42 @@ class Schedule:
 
     def is_open(self, at: datetime) -> bool | None:
         """Open at `at`? Naive datetimes are Seoul time. None when the source does not say."""
-        local = at.astimezone(KST) if at.tzinfo is not None else at
-        today = local.date()
-        minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
-        now = _covers(self._intervals_on(today), minute)
-        before = self._intervals_on(today - timedelta(days=1)) if today > date.min else None
-        if before is None and not self._spills_past_midnight():
+        return self.status(day_context(at))
+
+    def status(self, ctx: "DayContext") -> bool | None:
+        """`is_open` at the moment `ctx` was made for; `ctx` is shared by many schedules."""
+        now = _covers(self._intervals_for(ctx.today), ctx.minute)
+        before = None if ctx.yesterday is None else self._intervals_for(ctx.yesterday)
+        if before is None and not self._spills_past_midnight:
             spill: bool | None = False
         else:
-            spill = _covers(before, minute + DAY)
+            spill = _covers(before, ctx.minute + DAY)
         if now or spill:
-            return None if "unknown" in self.closed_dates else True
+            return None if self._closed_unknown else True
         if now is None or spill is None:
             return None
         return False
 
+    @cached_property
     def _spills_past_midnight(self) -> bool:
         return any(end > DAY for name in DAY_TYPES for _, end in (getattr(self, name) or ()))
 
-    def _intervals_on(self, day: date) -> Intervals | None:
-        if self._closed_on(day):
-            return ()
-        if is_public_holiday(day):
-            return self.holiday if self.holiday is not None else self.sunday
-        weekday = day.weekday()
-        if weekday == 5:
-            return self.saturday
-        if weekday == 6:
-            return self.sunday
-        return self.weekday
+    @cached_property
+    def _closed_unknown(self) -> bool:
+        return "unknown" in self.closed_dates
 
-    def _closed_on(self, day: date) -> bool:
+    def _intervals_for(self, day: "DayKind") -> Intervals | None:
         closed = self.closed_dates
-        if not closed:
-            return False
-        if WEEKDAY_NAMES[day.weekday()] in closed:
-            return True
-        if ("new_year" in closed and (day.month, day.day) == (1, 1)) or (
-            "christmas" in closed and (day.month, day.day) == (12, 25)
-        ):
-            return True
-        names = holiday_names(day)
-        return bool(
-            ("seollal" in closed and names & _SEOLLAL)
-            or ("seollal_day" in closed and _SEOLLAL_DAY in names)
-            or ("chuseok" in closed and names & _CHUSEOK)
-            or ("chuseok_day" in closed and _CHUSEOK_DAY in names)
-        )
+        if closed and not day.closed.isdisjoint(closed):
+            return ()
+        kind = day.day_type
+        if kind == "weekday":
+            return self.weekday
+        if kind == "saturday":
+            return self.saturday
+        if kind == "sunday" or self.holiday is None:
+            return self.sunday
+        return self.holiday
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe dict with a fixed key order, as stored in the database."""
