@@ -7,34 +7,40 @@
 
 from geo.hours.columns import from_day_columns, from_day_texts
 from geo.hours.schedule import (
+    CLOSED_DATE_PATTERN,
     CLOSED_DATE_VALUES,
     DAY,
     DAY_TYPES,
     FULL_DAY,
     KST,
     WEEKDAY_NAMES,
+    Condition,
     DayContext,
     DayKind,
     Intervals,
     Schedule,
+    Season,
     day_context,
     day_kind,
     holiday_names,
     is_public_holiday,
 )
-from geo.hours.text import parse_hours
+from geo.hours.text import parse_hours, parse_stay_times
 
 __all__ = [
+    "CLOSED_DATE_PATTERN",
     "CLOSED_DATE_VALUES",
     "DAY",
     "DAY_TYPES",
     "FULL_DAY",
     "KST",
     "WEEKDAY_NAMES",
+    "Condition",
     "DayContext",
     "DayKind",
     "Intervals",
     "Schedule",
+    "Season",
     "day_context",
     "day_kind",
     "from_day_columns",
@@ -42,4 +48,5 @@ __all__ = [
     "holiday_names",
     "is_public_holiday",
     "parse_hours",
+    "parse_stay_times",
 ]
