@@ -133,8 +133,8 @@ def from_day_columns(
 
 def _uniform(text: str | None) -> Intervals | None:
     schedule = parse_hours(text)
-    if schedule is None or schedule.closed_dates:
-        return None
+    if schedule is None or schedule.closed_dates or schedule.seasons:
+        return None  # a cell for one day type that closes dates or seasons is not uniform
     values = {getattr(schedule, name) for name in DAY_TYPES}
     return values.pop() if len(values) == 1 else None
 

@@ -102,7 +102,8 @@ _TOKEN = re.compile(
     ),
     re.IGNORECASE,
 )
-_SKIP = re.compile(r"[\s,./+()\[\]<>:;·~\-*※|&'\"_=!ㅇ]+")
+# ㅇ (NFKC: ᄋ) bullets the items of a list ("ㅇ 4월 ~ 10월 09:00~18:30 ㅇ …")
+_SKIP = re.compile(r"[\s,./+()\[\]<>:;·~\-*※|&'\"_=!ㅇᄋ]+")
 _CLOCK = re.compile(
     r"(?:(?P<ampm>AM|PM|오전|오후)\s*)?(?P<h>\d{1,2})(?:\s*[:시]\s*(?P<m>\d{1,2})?)?",
     re.IGNORECASE,
@@ -140,6 +141,7 @@ def _normalise_text(text: str) -> str:
         r"^(?:[^/:~\d]*\d*\s*[층동][^/:~]*|[^/:~\d]*(?:관리\s*사무소|관리실)[^/:~\d]*)/", "", t
     )
     t = re.sub(r"시설\s*운영\s*시간\s*내\s*(?:쉼터\s*)?(?:탄력적\s*)?운영", "", t)
+    t = re.sub(r"^[가-힣]+\s*관람\s*시간\s*,?", "", t)  # "창경궁 관람시간, 월요일 휴관 …"
     return re.sub(r"\s+", " ", t).strip()
 
 

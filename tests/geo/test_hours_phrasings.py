@@ -15,6 +15,7 @@ from geo.hours import (
     Condition,
     Schedule,
     Season,
+    from_day_texts,
     is_public_holiday,
     parse_hours,
     parse_stay_times,
@@ -143,6 +144,15 @@ def test_seasons():
     assert s.is_open(at("2026-01-15", "12:00")) is False
     assert s.is_open(at("2026-07-15", "03:00")) is True
     assert s.is_open(at("2026-11-15", "12:00")) is None
+    text = (
+        "창경궁 관람시간, 월요일 휴관 정시개방 ㅇ 4월 ~ 10월 09:00~18:30 ㅇ 11월, 3월 "
+        "09:00~17:30 ㅇ 12월 ~ 2월 09:00~17:00"
+    )
+    assert status(text, "2026-03-17", "17:15") is True
+    assert status(text, "2026-12-15", "17:15") is False
+    assert status(text, "2026-06-15", "12:00") is False  # Mondays in every season
+    # a cell for one day type that has seasons is no uniform day type
+    assert from_day_texts("24시간 개방(동절기 제외)", None, None) is None
     assert status("정시(겨울철미개방)", "2026-01-15", "12:00") is False
     assert status("정시(겨울철미개방)", "2026-07-15", "12:00") is None
 
