@@ -192,6 +192,10 @@ def layers_in_words(lang: str) -> str:
     return f"{', '.join(nouns[:-1])} and {nouns[-1]}"
 
 
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def object_particle(word: str) -> str:
     """을 after a final consonant, else 를 (Korean object marker)."""
     last = word[-1:] if word else ""
@@ -204,8 +208,7 @@ _EN_LAYERS = layers_in_words("en")
 SERVICE_DESCRIPTION: tuple[str, str] = (
     f"{_KO_LAYERS}{object_particle(_KO_LAYERS)} 공공데이터로 찾는 공유지도 API "
     "(OGC API - Features).",
-    f"{_EN_LAYERS[:1].upper()}{_EN_LAYERS[1:]} in South Korea, from the public data portals "
-    "(OGC API - Features).",
+    f"{capitalised(_EN_LAYERS)} in South Korea, from the public data portals (OGC API - Features).",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from app import links
+from app import links, messages
 from app.params import (
     COLLECTION_PARAMS,
     DOWNLOAD_PARAMS,
@@ -440,8 +440,8 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                "Public bike stations, toilets, cooling shelters, campsites and parking near "
-                "testing sites in South Korea: near-me search, OGC API - Features, downloads. "
+                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."
             ),
