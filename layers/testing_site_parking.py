@@ -168,6 +168,7 @@ FIELDS: tuple[Field, ...] = (
     Field("site_kind", "text", "진료소 종류", "Testing site kind"),
     Field("site_address", "text", "선별진료소 주소", "Testing site address", queryable=False),
     Field("site_precision", "text", "진료소 위치 정확도", "Site location precision"),
+    Field("site_facility", "text", "심평원 기관명", "HIRA facility matched", queryable=False),
     Field("distance_m", "float", "진료소까지 거리(m)", "Distance to site (m)"),
     # the testing site's own attributes (props of `sites` rows)
     Field("sido_text", "text", "시도(원문)", "Province (as published)", queryable=False),
