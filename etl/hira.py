@@ -128,13 +128,15 @@ def _record(item: Any, source: str, file_sido: str | None, file_sgg: str) -> Hir
 
 
 def _plain_sigungu(sido: str | None, sgg: str) -> str | None:
-    """HIRA's 시군구 name when it is the 시/군/구 itself: a 시 or 군, or a 구 of a 특별시/광역시
-    without the city prefix HIRA gives some (`강남구`, not `대구남구` or `성남분당구`)."""
-    if sgg.endswith(("시", "군")):
+    """The 시/군/구 a HIRA 시군구 name stands for when it can be told without the address: a
+    시 or 군, or a 구 of a 특별시/광역시, without the 시/도 prefix HIRA gives some (`대구남구`
+    → `남구`, `대구군위군` → `군위군`); None for the 구 of a 시 (`성남분당구`)."""
+    metro = bool(sido) and sido.endswith(("특별시", "광역시"))
+    short = next((a for a in sido_spellings(sido) if len(a) == 2), None) if sido else None
+    if metro and short and sgg.startswith(short) and len(sgg) >= len(short) + 2:
+        sgg = sgg[len(short) :]
+    if sgg.endswith(("시", "군")) or (metro and sgg.endswith("구")):
         return sgg
-    if sido and sido.endswith(("특별시", "광역시")) and sgg.endswith("구"):
-        short = next((a for a in sido_spellings(sido) if len(a) == 2), None)
-        return sgg if short is None or not sgg.startswith(short) else None
     return None
 
 

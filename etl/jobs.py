@@ -3,6 +3,7 @@ a new version passes before one atomic swap per layer."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -312,6 +313,7 @@ def finish_testing_site_parking(
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
     sites_report.extra["rows_placed"] = rows_placed(sites)
+    sites_report.extra["hira_outcomes"] = dict(Counter(s.hira_outcome or "-" for s in sites))
     sites_report.extra["site_rows_used"] = sites_report.rows_read - len(sites_report.rejects)
     report.companions.append(sites_report)
     lots_in = report.records

@@ -24,6 +24,8 @@ from geo.distance import distances_m
 # NAME_WITH_ADDRESS is when the address (road or lot + building number) agrees too.
 NAME_SURE = 90.0
 NAME_WITH_ADDRESS = 50.0
+# what an agreeing address adds to the name score when candidates are ranked
+ADDRESS_BONUS = 20.0
 # a key wholly inside the other's scores at least this
 CONTAINED = 95.0
 # an address is compared only for candidates whose name scores at least this
@@ -33,7 +35,9 @@ AMBIGUITY_MARGIN = 5.0
 # two records this close are one place (a hospital and its annex, one 보건소 in two rows)
 SAME_PLACE_M = 150.0
 
-Outcome = Literal["matched", "ambiguous", "weak", "no candidate", "no region"]
+Outcome = Literal[
+    "matched", "ambiguous", "weak", "far from the address", "no candidate", "no region"
+]
 
 _LEGAL_FORMS = re.compile(
     r"\((?:의|재|사|학|복|의료법인|재단법인|사단법인|학교법인|사회복지법인)\)"
@@ -52,6 +56,7 @@ _NOISE = re.compile(r"[\s·ㆍ.,\-_/()\[\]'\"]+")
 _SUFFIXES = (
     (re.compile(r"(?:코로나19?)?(?:임시)?선별(?:진료|검사)소$"), ""),
     (re.compile(r"보건의료원$"), "보건소"),
+    (re.compile(r"종합병원$"), "병원"),
     (re.compile(r"대학교"), "대"),
     (re.compile(r"의과대(?:학)?(?:부속|附屬)?"), "의대"),
     (re.compile(r"부속"), ""),
@@ -63,6 +68,12 @@ class Candidate:
     record: HiraRecord
     name_score: float
     address_agrees: bool
+
+    @property
+    def score(self) -> float:
+        """The name score, plus ADDRESS_BONUS when the address agrees: a renamed hospital at
+        its own address (`더본병원` → `낭만병원`) before a namesake elsewhere."""
+        return self.name_score + (ADDRESS_BONUS if self.address_agrees else 0.0)
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ def name_keys(
     for raw in raws:
         core = _core(raw)
         for key in (core, _FOUNDATION.sub("", core)):
-            keys += [key, _strip_region(key, words)]
+            keys += [key, *_strip_region(key, words)]
     return tuple(k for k in dict.fromkeys(keys) if len(k) >= 2)
 
 
@@ -139,16 +150,21 @@ def _region_words(region: RegionKey | None, sigungu: str | None) -> tuple[str, .
     return tuple(sorted(set(words), key=len, reverse=True))
 
 
-def _strip_region(key: str, words: Sequence[str]) -> str:
+def _strip_region(key: str, words: Sequence[str]) -> list[str]:
+    """The key without one, then two … leading region words, while more than a place word
+    (`보건소`) is left."""
+    out: list[str] = []
     changed = True
     while changed:
         changed = False
         for w in words:
-            if key.startswith(w) and len(key) - len(w) >= 3:
-                key = key[len(w) :]
+            rest = key[len(w) :]
+            if key.startswith(w) and _own_part(rest) >= 2:
+                key = rest
+                out.append(key)
                 changed = True
                 break
-    return key
+    return out
 
 
 def name_score(a: Sequence[str], b: Sequence[str]) -> float:
@@ -167,7 +183,7 @@ def name_score(a: Sequence[str], b: Sequence[str]) -> float:
                 and (x in y or y in x)
                 and _own_part(x) >= 3
                 and _own_part(y) >= 3
-                and _place_word(x) == _place_word(y)
+                and _same_kind(x, y)
             ):
                 score = CONTAINED
             best = max(best, score)
@@ -180,9 +196,10 @@ def _own_part(key: str) -> int:
     return len(key) - (len(m.group(0)) if m else 0)
 
 
-def _place_word(key: str) -> str | None:
-    m = _PLACE_WORD.search(key)
-    return m.group(0) if m else None
+def _same_kind(x: str, y: str) -> bool:
+    """Whether two keys' place words (보건소, 보건지소, 병원, …) do not disagree."""
+    a, b = _PLACE_WORD.search(x), _PLACE_WORD.search(y)
+    return a is None or b is None or a.group(0) == b.group(0)
 
 
 def compatible(site_name: str, kind: str) -> bool:
@@ -256,15 +273,24 @@ class SiteMatcher:
             score = name_score(keys, name_keys(r.name, r.region))
             agrees = score >= ADDRESS_FLOOR and bool(addr & address_keys(r.address))
             scored.append(Candidate(r, score, agrees))
-        scored.sort(key=lambda c: (-_rank(c), -c.name_score, c.record.name, c.record.address))
+        # taken with an agreeing address, then taken by name alone; the score within each
+        scored.sort(
+            key=lambda c: (
+                -(_taken(c) and c.address_agrees),
+                -_taken(c),
+                -c.score,
+                c.record.name,
+                c.record.address,
+            )
+        )
         best = scored[0]
-        if _rank(best) == 0:
+        if not _taken(best):
             return Match("weak", best)
         rivals = [
             c
             for c in scored[1:]
-            if _rank(c) > 0
-            and c.name_score >= best.name_score - AMBIGUITY_MARGIN
+            if _taken(c)
+            and c.score >= best.score - AMBIGUITY_MARGIN
             and not (best.address_agrees and not c.address_agrees)
             and _distance_m(best.record, c.record) > SAME_PLACE_M
         ]
@@ -280,11 +306,8 @@ def source_matcher(source_dir: Path) -> SiteMatcher | None:
     return SiteMatcher(read_hira(folder)) if folder.is_dir() else None
 
 
-def _rank(c: Candidate) -> int:
-    """2: name and address agree; 1: the name alone is sure; 0: not enough."""
-    if c.address_agrees and c.name_score >= NAME_WITH_ADDRESS:
-        return 2
-    return 1 if c.name_score >= NAME_SURE else 0
+def _taken(c: Candidate) -> bool:
+    return c.name_score >= NAME_SURE or (c.address_agrees and c.name_score >= NAME_WITH_ADDRESS)
 
 
 def _distance_m(a: HiraRecord, b: HiraRecord) -> float:

@@ -41,6 +41,9 @@ SITE_PROPS: tuple[str, ...] = (
     "distance_m",
 )
 _CHUNK = 4096
+# a HIRA record matched by name alone is not taken this far from where the gazetteer
+# places the row's own address (at address/building precision)
+FACILITY_FAR_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Site:
     matched: str | None = None  # what the gazetteer matched
     facility: str | None = None  # the HIRA record's name, when placed at one (precision facility)
     row_datasets: tuple[str, ...] = ()  # the dataset of every row merged into it, the first's too
+    hira_outcome: str | None = None  # the HIRA match's outcome (etl.site_match.Outcome)
 
     @property
     def joinable(self) -> bool:
@@ -135,10 +139,16 @@ def geocode_sites(
         name, address = row.norm.name or "", row.norm.address
         facility = matcher.match(name, address, sido, sigungu) if matcher else None
         hit = _facility_hit(facility)
-        if hit is None and isinstance(gazetteer, Gazetteer):
-            hit = gazetteer.geocode(address, name, sido=sido, sigungu=sigungu)
-        elif hit is None:
-            hit = gazetteer.geocode(address, name)
+        if hit is None or not (facility and facility.best and facility.best.address_agrees):
+            if isinstance(gazetteer, Gazetteer):
+                by_address = gazetteer.geocode(address, name, sido=sido, sigungu=sigungu)
+            else:
+                by_address = gazetteer.geocode(address, name)
+            if hit is None:
+                hit = by_address
+            elif facility is not None and _far(hit, by_address):
+                # matched by name alone, and the row's own address is precisely elsewhere
+                hit, facility = by_address, replace(facility, outcome="far from the address")
         keys = _site_keys(name, address, sido, sigungu, facility)
         dataset = row.file.dataset
         same = next(
@@ -190,6 +200,7 @@ def geocode_sites(
             matched=hit.matched if hit else None,
             facility=d.facility.record.name if d.facility and d.facility.record else None,
             row_datasets=tuple(d.datasets),
+            hira_outcome=d.facility.outcome if d.facility else None,
         )
         sites.append(site)
         counts[site.precision or "none"] += 1
@@ -235,6 +246,13 @@ def _facility_hit(facility: Match | None) -> Geocode | None:
     if record is None:
         return None
     return Geocode(record.lon, record.lat, "facility", f"HIRA {record.name} ({record.address})")
+
+
+def _far(hit: Geocode, by_address: Geocode | None) -> bool:
+    if by_address is None or by_address.precision not in JOIN_PRECISIONS:
+        return False
+    distance = distances_m(hit.lon, hit.lat, [by_address.lon], [by_address.lat])[0]
+    return bool(distance > FACILITY_FAR_M)
 
 
 def _unmatched(facility: Match | None) -> str:
