@@ -131,7 +131,7 @@ def _plain_sigungu(sido: str | None, sgg: str) -> str | None:
     """The 시/군/구 a HIRA 시군구 name stands for when it can be told without the address: a
     시 or 군, or a 구 of a 특별시/광역시, without the 시/도 prefix HIRA gives some (`대구남구`
     → `남구`, `대구군위군` → `군위군`); None for the 구 of a 시 (`성남분당구`)."""
-    metro = bool(sido) and sido.endswith(("특별시", "광역시"))
+    metro = sido is not None and sido.endswith(("특별시", "광역시"))
     short = next((a for a in sido_spellings(sido) if len(a) == 2), None) if sido else None
     if metro and short and sgg.startswith(short) and len(sgg) >= len(short) + 2:
         sgg = sgg[len(short) :]

@@ -125,7 +125,8 @@ def name_keys(
         core = _core(raw)
         for key in (core, _FOUNDATION.sub("", core)):
             keys += [key, *_strip_region(key, words)]
-    return tuple(k for k in dict.fromkeys(keys) if len(k) >= 2)
+    # a bare region name (`서귀포시` of `서귀포시(동부보건소)`) names no facility
+    return tuple(k for k in dict.fromkeys(keys) if len(k) >= 2 and k not in words)
 
 
 def _core(text: str) -> str:

@@ -85,6 +85,11 @@ def test_region_prefixes_come_off_only_for_the_rows_region() -> None:
     assert "보건소" not in name_keys("대구광역시남구보건소", ("대구광역시", "남구"))
 
 
+def test_a_bare_region_name_is_no_key() -> None:
+    region = ("제주특별자치도", "서귀포시")
+    assert name_keys("서귀포시(동부보건소)", region) == ("서귀포시동부보건소", "동부보건소")
+
+
 def test_an_old_name_in_brackets_is_a_key() -> None:
     assert "한서병원" in name_keys("BHS병원(구 한서병원)")
 
