@@ -165,7 +165,7 @@ def test_close_records_of_one_name_are_one_place() -> None:
 
 
 def test_a_weak_best_is_not_taken_and_is_reported() -> None:
-    m = SiteMatcher(CHANGWON).match("창원시 임시선별검사소", "경남 창원시 어딘가로 9")
+    m = SiteMatcher(CHANGWON).match("창원한마음병원", "경남 창원시 어딘가로 9")
     assert m.outcome == "weak" and m.record is None
     assert m.best is not None and m.best.name_score < NAME_SURE
     assert m.describe().startswith("weak: best HIRA record ")
