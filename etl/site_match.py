@@ -14,22 +14,22 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from etl.geocode import normalise_address, sido_spellings
+from etl.geocode import legal_place, normalise_address, sido_spellings
 from etl.hira import HIRA_FOLDER, HiraRecord, RegionKey, address_region, read_hira
 from geo.distance import distances_m
 
 # Thresholds, from the score distribution of the 1,589 rows of the three lists against the
-# 2026.3 records (see tests/etl/test_site_match.py and the README): a name at or above
-# NAME_SURE is the same facility whether or not the address agrees; one at or above
-# NAME_WITH_ADDRESS is when the address (road or lot + building number) agrees too.
+# 2026.3 records (README, "Placing the screening sites"): without an agreeing address, best
+# candidates below NAME_SURE start to be other places (83: 일동보건지소 → 이동보건지소); with
+# the same road/lot address and building number, every best candidate scoring at least
+# NAME_WITH_ADDRESS was the site's building (the lowest, 31: 21세기좋은병원, since renamed
+# 울산엘리야병원). Addresses are compared only from NAME_WITH_ADDRESS up.
 NAME_SURE = 90.0
-NAME_WITH_ADDRESS = 50.0
+NAME_WITH_ADDRESS = 30.0
 # what an agreeing address adds to the name score when candidates are ranked
 ADDRESS_BONUS = 20.0
 # a key wholly inside the other's scores at least this
 CONTAINED = 95.0
-# an address is compared only for candidates whose name scores at least this
-ADDRESS_FLOOR = 30.0
 # a runner-up within this many points of the best, elsewhere, makes the best ambiguous
 AMBIGUITY_MARGIN = 5.0
 # two records this close are one place (a hospital and its annex, one 보건소 in two rows)
@@ -170,10 +170,9 @@ def _strip_region(key: str, words: Sequence[str]) -> list[str]:
 
 def name_score(a: Sequence[str], b: Sequence[str]) -> float:
     """The best rapidfuzz ratio (0–100) between any key of one name and any of the other; a
-    key wholly inside the other (`동남권원자력의학원` in `동남권원자력의학원원자력병원`)
-    scores at least CONTAINED when it has 4 characters or more and both keys name the same
-    kind of place (not a 보건소 inside its 보건지소's name) and besides that word each has 3
-    characters of its own (not `성모병원` inside `혁신성모병원`)."""
+    key wholly inside the other (`삼성창원병원` in `학교법인성균관대학삼성창원병원`)
+    scores at least CONTAINED when both end in the same place word (`_same_kind`) and
+    besides it each has 3 characters of its own (not `성모병원` inside `혁신성모병원`)."""
     best = 0.0
     for x in a:
         for y in b:
@@ -198,9 +197,10 @@ def _own_part(key: str) -> int:
 
 
 def _same_kind(x: str, y: str) -> bool:
-    """Whether two keys' place words (보건소, 보건지소, 병원, …) do not disagree."""
+    """Whether two keys end in the same place word (보건소, 보건지소, 병원, …): not a 보건소
+    inside its 보건지소's name, nor `세종시청` inside `세종시청점오라클피부과의원`."""
     a, b = _PLACE_WORD.search(x), _PLACE_WORD.search(y)
-    return a is None or b is None or a.group(0) == b.group(0)
+    return a is not None and b is not None and a.group(0) == b.group(0)
 
 
 def compatible(site_name: str, kind: str) -> bool:
@@ -223,13 +223,19 @@ def address_keys(
     address: str | None, sido: str | None = None, sigungu: str | None = None
 ) -> frozenset[str]:
     """Road or lot address + building number keys of an address (etl.geocode's parser), also
-    under the 시 alone (one list writes `수정구 수정로 76`, another `성남시 수정로 76`)."""
+    under the 시 alone (one list writes `수정구 수정로 76`, another `성남시 수정로 76`) with
+    the main building number alone (HIRA writes `팔용로 158-158` for 158) and the road
+    without dots (`3·15대로`, `3.15대로`)."""
+    if address and "·" in address:
+        address = address.replace("·", ".")  # the parser reads a middle dot as a space
     ak = normalise_address(address, sido=sido, sigungu=sigungu) if address else None
     if ak is None or ak.number is None:
         return frozenset()
     keys = set(ak.exact_keys())
-    if ak.road and ak.city:
-        keys.add(f"{ak.sido} {ak.city} {ak.road} {ak.number}")
+    place = ak.road or (legal_place(ak.dong, ak.eupmyeon) if ak.dong else None)
+    if place and ak.city:
+        main = ak.number.split("-", 1)[0]
+        keys.add(f"{ak.sido} {ak.city} {place.replace('.', '')} {main}")
     return frozenset(keys)
 
 
@@ -272,7 +278,7 @@ class SiteMatcher:
         scored = []
         for r in entries:
             score = name_score(keys, name_keys(r.name, r.region))
-            agrees = score >= ADDRESS_FLOOR and bool(addr & address_keys(r.address))
+            agrees = score >= NAME_WITH_ADDRESS and bool(addr & address_keys(r.address))
             scored.append(Candidate(r, score, agrees))
         # taken with an agreeing address, then taken by name alone; the score within each
         scored.sort(

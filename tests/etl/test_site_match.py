@@ -101,9 +101,18 @@ def test_a_health_centre_is_not_inside_its_branch() -> None:
     # a generic stem is not "inside" another hospital's name either
     jincheon = ("충청북도", "진천군")
     assert name_score(name_keys("진천성모병원", jincheon), name_keys("혁신성모병원", jincheon)) < 90
+    # nor a name of no kind of place inside a clinic's
+    sejong = ("세종특별자치시", None)
+    assert (
+        name_score(
+            name_keys("세종시청 선별진료소", sejong),
+            name_keys("세종시청점오라클피부과의원", sejong),
+        )
+        < NAME_SURE
+    )
     # a name wholly inside the other, with enough of its own, is
     assert (
-        name_score(name_keys("동남권원자력의학원"), name_keys("동남권원자력의학원원자력병원"))
+        name_score(name_keys("삼성창원병원"), name_keys("학교법인성균관대학삼성창원병원"))
         >= NAME_SURE
     )
 
