@@ -331,4 +331,6 @@ def print_summary(reports: Sequence[LayerReport], seconds: float, *, dry_run: bo
                 f"  {c.layer}: {c.rows_read} rows read, {used} used, {len(c.rejects)} rejected"
                 f" (geocoded: {dict(c.geocoded)}); reject report: {c.report_path}"
             )
+            for dataset, placed in c.extra.get("rows_placed", {}).items():
+                print(f"    {dataset}: rows placed {placed}")
     print(f"done in {seconds:.1f} s")
