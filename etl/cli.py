@@ -196,7 +196,7 @@ def _sources(config: Config) -> int:
     source_dir = config.source_dir
     print(f"source directory: {source_dir}")
     for s in registry.sources():
-        here = "ok     " if (source_dir / s.path).is_file() else "missing"
+        here = "ok     " if (source_dir / s.path).exists() else "missing"
         default = "default" if s.default else "extra  "
         print(f"  {here} {default} {s.layer:22} {s.path}")
         print(f"          dataset {s.dataset}: {s.title} ({s.publisher}; {s.portal})")

@@ -14,10 +14,6 @@ import orjson
 
 from etl.geocode import SEJONG, canonical_sido, normalise_address, sido_spellings
 
-# where the source directory holds it (PROVENANCE.md, section M)
-HIRA_FOLDER = "medical/hira_hospitals_2026-03"
-DATASET = "hira_hospitals_2026-03"
-
 # 시/군/구 keyed as another: one that moved between 시/도 after the screening lists were
 # published, keyed as the newer (군위군, 경상북도 → 대구광역시 in 2023; HIRA files it under
 # 대구), and a short form the lists use (`부산광역시 진구` for 부산진구)

@@ -71,7 +71,7 @@ def default_inputs(layer_id: str, source_dir: Path, *, kind: str | None = None) 
                 "missing input files", f"the source directory {source_dir} does not exist"
             )
         )
-    missing = [s for s in wanted if not (source_dir / s.path).is_file()]
+    missing = [s for s in wanted if not (source_dir / s.path).exists()]  # a file or a folder
     if missing:
         raise LoadRefused(missing_files_message(source_dir, missing))
     return [InputFile(source_dir / s.path, s, s.dataset) for s in wanted]

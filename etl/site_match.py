@@ -15,8 +15,12 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from etl.geocode import legal_place, normalise_address, sido_spellings
-from etl.hira import HIRA_FOLDER, HiraRecord, RegionKey, address_region, read_hira
+from etl.hira import HiraRecord, RegionKey, address_region, read_hira
 from geo.distance import distances_m
+from layers import registry
+from layers.testing_site_parking import FACILITIES
+
+LAYER_ID = "testing_site_parking"
 
 # Thresholds, from the score distribution of the 1,589 rows of the three lists against the
 # 2026.3 records (README, "Placing the screening sites"): without an agreeing address, best
@@ -307,10 +311,19 @@ class SiteMatcher:
 
 
 def source_matcher(source_dir: Path) -> SiteMatcher | None:
-    """The matcher over the source directory's HIRA folder; None when it is not there (the
+    """The matcher over the HIRA folders the sources manifest lists for the testing sites
+    (kind "facilities") that are in the source directory; None when there are none (the
     sites are then placed by the gazetteer alone)."""
-    folder = Path(source_dir) / HIRA_FOLDER
-    return SiteMatcher(read_hira(folder)) if folder.is_dir() else None
+    spec = registry.get(LAYER_ID)
+    folders = [
+        Path(source_dir) / s.path
+        for s in registry.sources_for(LAYER_ID)
+        if spec.schema(s.schema).kind == FACILITIES
+    ]
+    present = [f for f in folders if f.is_dir()]
+    if not present:
+        return None
+    return SiteMatcher(r for folder in present for r in read_hira(folder))
 
 
 def _taken(c: Candidate) -> bool:
