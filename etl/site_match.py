@@ -18,9 +18,7 @@ from etl.geocode import legal_place, normalise_address, sido_spellings
 from etl.hira import HiraRecord, RegionKey, address_region, read_hira
 from geo.distance import distances_m
 from layers import registry
-from layers.testing_site_parking import FACILITIES
-
-LAYER_ID = "testing_site_parking"
+from layers.testing_site_parking import FACILITIES, SPEC
 
 # Thresholds, from the score distribution of the 1,589 rows of the three lists against the
 # 2026.3 records (README, "Placing the screening sites"): without an agreeing address, best
@@ -314,11 +312,10 @@ def source_matcher(source_dir: Path) -> SiteMatcher | None:
     """The matcher over the HIRA folders the sources manifest lists for the testing sites
     (kind "facilities") that are in the source directory; None when there are none (the
     sites are then placed by the gazetteer alone)."""
-    spec = registry.get(LAYER_ID)
     folders = [
         Path(source_dir) / s.path
-        for s in registry.sources_for(LAYER_ID)
-        if spec.schema(s.schema).kind == FACILITIES
+        for s in registry.sources_for(SPEC.id)
+        if SPEC.schema(s.schema).kind == FACILITIES
     ]
     present = [f for f in folders if f.is_dir()]
     if not present:
