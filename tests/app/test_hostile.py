@@ -4,6 +4,7 @@ response carries the security headers."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -58,12 +59,22 @@ LEAKS = re.compile(
 SEOUL_Z14 = {"z": "14", "x": "13970", "y": "6344"}
 
 
-def assert_no_leak(response: Any) -> None:
+def assert_no_leak(response: Any, payload: str = "") -> None:
+    """Nothing of the server's insides in the body (the client's own text echoed back aside)."""
     body = response.get_data(as_text=True)
+    for echo in sorted(_echoes(payload), key=len, reverse=True):
+        body = body.replace(echo, "")
     if response.mimetype in ("application/json", "application/problem+json"):
         match = LEAKS.search(body)
         assert match is None, (response.request.url, body[:300])
     assert "Traceback" not in body
+
+
+def _echoes(payload: str) -> set[str]:
+    if not payload:
+        return set()
+    quoted = repr(payload)[1:-1]
+    return {payload, quoted, json.dumps(payload)[1:-1], json.dumps(quoted)[1:-1]}
 
 
 def data_fingerprint(url: str) -> dict[str, Any]:
@@ -135,7 +146,7 @@ def test_injection_in_every_parameter_changes_nothing(
                     query = {
                         p["name"]: required[p["name"]]
                         for p in params
-                        if p.get("required") and p["name"] != param["name"]
+                        if p["in"] == "query" and p.get("required") and p["name"] != param["name"]
                     }
                     query[param["name"]] = payload
                     response = api.get(fill(path, values), query_string=query)
@@ -145,7 +156,7 @@ def test_injection_in_every_parameter_changes_nothing(
                     continue
                 tried += 1
                 assert response.status_code < 500, (path, param["name"], payload)
-                assert_no_leak(response)
+                assert_no_leak(response, payload)
                 response.close()
     # 31 operations, about 300 parameters today: a document that lost its parameters fails here
     assert tried >= 200 * len(PAYLOADS)
