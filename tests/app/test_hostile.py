@@ -61,7 +61,9 @@ SEOUL_Z14 = {"z": "14", "x": "13970", "y": "6344"}
 
 def assert_no_leak(response: Any, payload: str = "") -> None:
     """Nothing of the server's insides in the body (the client's own text echoed back aside)."""
-    body = response.get_data(as_text=True)
+    if not (response.mimetype.startswith("text/") or response.mimetype.endswith("json")):
+        return  # tiles and images
+    body = response.get_data().decode("utf-8", "replace")
     for echo in sorted(_echoes(payload), key=len, reverse=True):
         body = body.replace(echo, "")
     if response.mimetype in ("application/json", "application/problem+json"):
@@ -73,8 +75,11 @@ def assert_no_leak(response: Any, payload: str = "") -> None:
 def _echoes(payload: str) -> set[str]:
     if not payload:
         return set()
-    quoted = repr(payload)[1:-1]
-    return {payload, quoted, json.dumps(payload)[1:-1], json.dumps(quoted)[1:-1]}
+    echoes = set()
+    for part in {payload, *payload.split(",")}:  # a list parameter names the bad item alone
+        quoted = repr(part)[1:-1]
+        echoes |= {part, quoted, json.dumps(part)[1:-1], json.dumps(quoted)[1:-1]}
+    return {e for e in echoes if e.strip()}
 
 
 def data_fingerprint(url: str) -> dict[str, Any]:
@@ -137,6 +142,8 @@ def test_injection_in_every_parameter_changes_nothing(
     first = api.get("/collections/public_toilets/items?limit=1").get_json()["features"][0]
     values = path_values(api, first["id"])
     required = {"lat": "37.5665", "lon": "126.978", "q": "강남"}
+    # small answers keep the run short: one feature a page when `limit` is not the one tried
+    small = {"limit": "1"}
     tried = 0
     for path, op in operations(api):
         params = [p for p in op.get("parameters", []) if "name" in p]
@@ -148,6 +155,8 @@ def test_injection_in_every_parameter_changes_nothing(
                         for p in params
                         if p["in"] == "query" and p.get("required") and p["name"] != param["name"]
                     }
+                    if any(p["name"] == "limit" for p in params):
+                        query.update(small)
                     query[param["name"]] = payload
                     response = api.get(fill(path, values), query_string=query)
                 elif param["in"] == "path":
