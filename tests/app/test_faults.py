@@ -136,8 +136,15 @@ class Server:
         self.log = data_dir / "serve.log"
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(self.port)]
-                + ["--workers", "2"],
+                [
+                    sys.executable,
+                    str(ROOT / "cli.py"),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "2",
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

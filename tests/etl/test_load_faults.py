@@ -102,8 +102,17 @@ def test_killed_postgis_loads_leave_the_previous_version(
         full = str(real_source_dir / FILE)
         for point in ("reading", "copy", "swap"):
             proc = subprocess.run(
-                [sys.executable, "-c", KILLER, point, "--layer", LAYER, full]
-                + ["--database-url", empty_db],
+                [
+                    sys.executable,
+                    "-c",
+                    KILLER,
+                    point,
+                    "--layer",
+                    LAYER,
+                    full,
+                    "--database-url",
+                    empty_db,
+                ],
                 capture_output=True,
                 text=True,
                 env={**os.environ, **env},
@@ -165,8 +174,14 @@ def test_embedded_load_into_a_full_or_read_only_directory(
     else:
         subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "load", "--layer", LAYER]
-        + [str(real_source_dir / FILE)],
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "load",
+            "--layer",
+            LAYER,
+            str(real_source_dir / FILE),
+        ],
         capture_output=True,
         text=True,
         env={**env_no_db, **env},
