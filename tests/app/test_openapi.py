@@ -97,7 +97,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 # cases generated per operation: 31 operations (tiles and downloads among them) make well over
 # 1,000 cases on the PostGIS-backed app; operations with few possible inputs stop earlier
-MAX_EXAMPLES = 50
+MAX_EXAMPLES = 12
 MIN_CASES = 1000
 generated: list[str] = []
 
@@ -122,4 +122,4 @@ def test_schemathesis_generated_enough_cases() -> None:
         pytest.skip("the schemathesis cases were not run in this session")
     assert len(generated) >= MIN_CASES, len(generated)
     assert any("/tiles/" in g for g in generated) and any("/download/" in g for g in generated)
-    print(f"schemathesis cases: {len(generated)} over {len(set(generated))} operations")
+    print(f"schemathesis cases: {len(generated)} ({len(set(generated))} distinct paths)")
