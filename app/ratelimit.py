@@ -10,6 +10,7 @@ import time
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
+from limits.errors import ConfigurationError
 
 from app import messages
 from app.errors import problem, request_lang
@@ -62,13 +63,18 @@ def install(app: Flask, limits: dict[str, str], storage_uri: str | None) -> None
     """Limit the groups of `limits` (see parse_limits); nothing at all when it is empty."""
     if not limits:
         return
-    limiter = Limiter(
-        client_address,
-        app=app,
-        storage_uri=storage_uri or DEFAULT_STORAGE_URI,
-        headers_enabled=False,
-        key_prefix="sharemap",
-    )
+    try:
+        limiter = Limiter(
+            client_address,
+            app=app,
+            storage_uri=storage_uri or DEFAULT_STORAGE_URI,
+            headers_enabled=False,
+            key_prefix="sharemap",
+            # a storage that is down lets requests through (logged), never a 500
+            swallow_errors=True,
+        )
+    except ConfigurationError as exc:
+        raise ValueError(f"SHAREMAP_RATE_LIMIT_STORAGE_URI: {exc}") from None
     app.extensions[EXTENSION_KEY] = limiter
     for group, value in limits.items():
         shared = limiter.shared_limit(value, scope=group)

@@ -310,6 +310,21 @@ def test_limits_shared_between_instances_through_redis(
         close_store(app)
 
 
+def test_a_storage_that_is_down_lets_requests_through(
+    loaded_db: tuple[str, list], tmp_path: Any
+) -> None:
+    app = limited_app(loaded_db[0], tmp_path, "near=1/minute", "redis://127.0.0.1:9")
+    client = app.test_client()
+    statuses = [client.get("/api/near?lat=37.5665&lon=126.978").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    close_store(app)
+
+
+def test_an_unknown_storage_is_a_setting_error(tmp_path: Any) -> None:
+    with pytest.raises(ValueError, match="SHAREMAP_RATE_LIMIT_STORAGE_URI"):
+        limited_app("", tmp_path, "near=1/minute", "carrier-pigeon://loft")
+
+
 def test_a_bad_limit_setting_stops_serve_with_exit_2(tmp_path: Any) -> None:
     import subprocess
     import sys
