@@ -17,7 +17,7 @@ WORKER_TIMEOUT_S = 120
 KEEPALIVE_S = 5
 # what a client may send: the API takes GET requests whose longest honest request line (a bbox,
 # a few filters, a datetime) is well under 1 KB; anything longer or with more headers is refused
-# by gunicorn with a 400 before the app sees it
+# by gunicorn (414, 431) before the app sees it
 LIMIT_REQUEST_LINE = 4094
 LIMIT_REQUEST_FIELDS = 50
 LIMIT_REQUEST_FIELD_SIZE = 8190

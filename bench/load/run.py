@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LAYERS = ("bike_stations", "public_toilets", "cooling_shelters", "campsites")
-SIGUNGU = ("강남구", "종로구", "마포구", "해운대구", "수원시")
+SIGUNGU = ("강남구", "종로구", "마포구", "송파구", "은평구")  # with sido=서울특별시
 # share of each group in the mix (a map page asks for many tiles per near-me search)
 MIX = {"near": 30, "items": 15, "tiles": 40, "downloads": 5, "pages": 10}
 
@@ -76,7 +76,8 @@ def next_request(rnd: random.Random) -> tuple[str, str]:
         return group, f"/tiles/{rnd.choice(LAYERS)}/{z}/{x}/{y}.png"
     if group == "downloads":
         layer, fmt = rnd.choice(LAYERS), rnd.choice(("csv", "geojson"))
-        return group, f"/download/{layer}.{fmt}?sigungu={urllib.parse.quote(rnd.choice(SIGUNGU))}"
+        where = urllib.parse.urlencode({"sido": "서울특별시", "sigungu": rnd.choice(SIGUNGU)})
+        return group, f"/download/{layer}.{fmt}?{where}"
     return group, rnd.choice(("/near", "/embed?zoom=15", "/embed/builder", "/"))
 
 
