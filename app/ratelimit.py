@@ -15,7 +15,8 @@ from limits.errors import ConfigurationError
 from app import messages
 from app.errors import problem, request_lang
 
-# endpoint group -> the Flask endpoints it holds
+# endpoint group -> the Flask endpoints it holds. The tile archive (/download/tiles.pmtiles) is
+# read by maps in many small byte ranges, one per tile or directory: it counts as tiles.
 GROUPS: dict[str, tuple[str, ...]] = {
     "near": ("near.near",),
     "places": ("pages.places",),
@@ -26,6 +27,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "tiles.ogc_tile",
         "tiles.raster_tile",
         "pages.basemap_tile",
+        "downloads.tile_archive",
     ),
 }
 DEFAULT_STORAGE_URI = "memory://"
