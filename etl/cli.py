@@ -215,7 +215,7 @@ def _sources(config: Config) -> int:
     source_dir = config.source_dir
     print(f"source directory: {source_dir}")
     for s in registry.sources():
-        here = "ok     " if (source_dir / s.path).is_file() else "missing"
+        here = "ok     " if (source_dir / s.path).exists() else "missing"
         default = "default" if s.default else "extra  "
         print(f"  {here} {default} {s.layer:22} {s.path}")
         print(f"          dataset {s.dataset}: {s.title} ({s.publisher}; {s.portal})")
@@ -408,4 +408,6 @@ def print_summary(reports: Sequence[LayerReport], seconds: float, *, dry_run: bo
                 f"  {c.layer}: {c.rows_read} rows read, {used} used, {len(c.rejects)} rejected"
                 f" (geocoded: {dict(c.geocoded)}); reject report: {c.report_path}"
             )
+            for dataset, placed in c.extra.get("rows_placed", {}).items():
+                print(f"    {dataset}: rows placed {placed}")
     print(f"done in {seconds:.1f} s")

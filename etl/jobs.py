@@ -3,6 +3,7 @@ a new version passes before one atomic swap per layer."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -68,7 +69,7 @@ def default_inputs(layer_id: str, source_dir: Path, *, kind: str | None = None) 
                 "missing input files", f"the source directory {source_dir} does not exist"
             )
         )
-    missing = [s for s in wanted if not (source_dir / s.path).is_file()]
+    missing = [s for s in wanted if not (source_dir / s.path).exists()]  # a file or a folder
     if missing:
         raise LoadRefused(missing_files_message(source_dir, missing))
     return [InputFile(source_dir / s.path, s, s.dataset) for s in wanted]
@@ -330,9 +331,10 @@ def derive_function(spec: LayerSpec) -> Callable[[DeriveInputs], LayerReport]:
 
 
 def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
-    """Parking lots within SHAREMAP_PARKING_RADIUS_M of a screening site geocoded at
-    address/building precision (the testing_site_parking derivation)."""
-    from etl.testing_sites import geocode_sites, join_parking
+    """Parking lots within SHAREMAP_PARKING_RADIUS_M of a screening site placed at its HIRA
+    record or geocoded at address/building precision (the testing_site_parking derivation)."""
+    from etl.site_match import source_matcher
+    from etl.testing_sites import geocode_sites, join_parking, rows_placed
 
     spec = registry.get(d.located.report.layer)
     radius_m = d.settings.parking_radius_m
@@ -343,10 +345,14 @@ def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
     site_cands = L.read_candidates(
         spec, d.inputs[SITES], sites_report, kind=SITES, options=d.options
     )
-    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
+    sites, precision, site_rejects = geocode_sites(
+        site_cands, gazetteer, source_matcher(d.settings.source_dir)
+    )
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
+    sites_report.extra["rows_placed"] = rows_placed(sites)
+    sites_report.extra["hira_outcomes"] = dict(Counter(s.hira_outcome or "-" for s in sites))
     sites_report.extra["site_rows_used"] = sites_report.rows_read - len(sites_report.rejects)
     report.companions.append(sites_report)
     lots_in = report.records
