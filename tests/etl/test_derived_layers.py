@@ -102,11 +102,15 @@ def derive_pairs(d: DeriveInputs) -> L.LayerReport:
 
 @pytest.fixture
 def demo_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the registry's caches hold the real specs before and after: only its functions change
     specs = (*registry.all_specs(), *SPECS)
     by_id = {s.id: s for s in specs}
+    monkeypatch.setattr(registry, "LAYER_IDS", tuple(by_id))  # first: undone to the real ids
     monkeypatch.setattr(registry, "all_specs", lambda: specs)
+    monkeypatch.setattr(registry, "layer_ids", lambda: tuple(by_id))
     monkeypatch.setattr(registry, "get", by_id.__getitem__)
-    monkeypatch.setattr(registry, "LAYER_IDS", tuple(by_id))
+    # the source directory read with these layers is not kept for later tests
+    monkeypatch.setattr(jobs.SourceDirectory, "_cached", None)
 
 
 def _write(path: Path, header: str, rows: list[str]) -> Path:
