@@ -138,6 +138,10 @@ def read_table(path: Path, *, encoding: str | None = None, header_rows: int | No
     except OSError as exc:
         raise _error(path, f"cannot open: {exc.strerror or exc}") from exc
 
+    if suffix == ".json":
+        json_table = _read_json_records(path)
+        if json_table is not None:
+            return json_table
     if suffix in GEO_SUFFIXES:
         return _read_geo(path)
     clean: Callable[[Any], str | None]
@@ -570,6 +574,41 @@ def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:
     if cell.ctype == xlrd.XL_CELL_ERROR:
         return None  # calamine reads error cells (#N/A …) as empty; so do we
     return cell.value
+
+
+# --- JSON records (API dumps) ---------------------------------------------------------
+
+
+def _read_json_records(path: Path) -> Table | None:
+    """A JSON file's array of records as a table; None for GeoJSON (read with GDAL)."""
+    from etl import json_records
+
+    try:
+        if path.stat().st_size > json_records.MAX_JSON_BYTES:
+            limit = json_records.MAX_JSON_BYTES // 2**20
+            raise _error(path, f"refusing a JSON file over {limit} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _error(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        doc = json_records.decode(raw)
+    except (ValueError, RecursionError) as exc:
+        raise _error(path, f"not a readable JSON file ({_one_line(exc)})") from exc
+    if json_records.is_geo(doc):
+        return None
+    found = json_records.find_records(doc)
+    if not found:
+        raise _error(path, "no array of records in the JSON document (and it is not GeoJSON)")
+    keys = json_records.columns_of(found)
+    columns = _unique([normalise_header(k) for k in keys])
+    return Table(
+        path=path,
+        encoding=None,
+        delimiter=None,
+        header_rows=1,
+        columns=columns,
+        rows=_rows(columns, json_records.rows_of(found, keys), clean_cell),
+    )
 
 
 # --- GeoJSON and GeoPackage -----------------------------------------------------------
