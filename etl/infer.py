@@ -206,7 +206,7 @@ def _header_scores(key: str, layer_words: Sequence[str]) -> dict[str, tuple[floa
 
     for role, keys in _EXACT_KEYS.items():
         if key in keys:
-            put(role, 0.9, f"header {key!r} is a {role} name")
+            put(role, 0.9, f"header {key!r} is a known {role} header")
     # name: `…명`, `…명칭`, `…_nm`, `…name`
     stem = re.sub(r"(명칭|명|이름|_?nm|_?name)$", "", key)
     if stem != key:
