@@ -216,7 +216,9 @@ def _header_scores(key: str, layer_words: Sequence[str]) -> dict[str, tuple[floa
         if any(w in key for w in _NOT_NAME):
             score, why = 0.2, "header names an organisation, a kind or a region"
         put("name", score, why)
-    address = any(w in key for w in ("주소", "addr", "adres", "소재지", "address"))
+    address = any(w in key for w in ("주소", "addr", "adres", "소재지", "address")) or bool(
+        re.search(r"(^|_)add\d?$", key)
+    )
     if address and not any(w in key for w in _NOT_ADDRESS):
         if "도로명" in key or "road" in key or key.startswith("rn") or "rdnm" in key:
             put("road_address", 0.8, "header says road address")
@@ -292,7 +294,9 @@ def _value_stats(values: Sequence[str]) -> _Values:
         v.tm = sum(1e4 <= abs(x) <= 2.5e6 for x in nums) / n
         v.decimals = sum("." in s for s in values) / n
         ints = sorted(int(x) for x in nums if x.is_integer())
-        v.serial = len(ints) == n and n > 1 and ints == list(range(ints[0], ints[0] + n))
+        v.serial = (
+            len(ints) == n > 1 and ints[0] in (0, 1) and ints == list(range(ints[0], n + ints[0]))
+        )
     v.phone = sum(bool(_PHONE.match(s)) for s in values) / n
     v.sido = sum(bool(_SIDO.match(s)) for s in values) / n
     v.road = sum(bool(_ROAD.search(s)) for s in values) / n
@@ -402,6 +406,8 @@ def _value_scores(
             scale("name", 0.6, f"only {v.unique:.0%} of the values differ")
     if "hours" in out and v.hours >= 0.3:
         scale("hours", 1.4, "values are opening times")
+    elif "hours" in out and v.hours < 0.1 and v.numeric >= 0.5:
+        scale("hours", 0.5, "values are numbers, not opening times")
     if "fee" in out and v.fee >= 0.3:
         scale("fee", 1.3, "values are fees")
     if "key" in out:
@@ -544,11 +550,13 @@ def infer(
     if "key" in inf.roles:
         values = [v for r in rows if (v := r.get(inf.roles["key"]))]
         inf.key_unique = bool(values) and len(set(values)) == len(values)
-    _check(inf, given or {})
+    _check(inf, given or {}, rows)
     return inf
 
 
-def _check(inf: Inference, given: Mapping[str, str]) -> None:
+def _check(
+    inf: Inference, given: Mapping[str, str], rows: Sequence[Mapping[str, str | None]]
+) -> None:
     roles = inf.roles
     for role in ("name", "lat", "lon"):
         if role in given or role not in roles:
@@ -561,6 +569,7 @@ def _check(inf: Inference, given: Mapping[str, str]) -> None:
             and c.confidence >= ACCEPT
             and c.confidence >= winner.confidence - MARGIN
             and c.column not in roles.values()
+            and not _same_values(rows, winner.column, c.column)
         ]
         if rivals:
             inf.unsure.append(
@@ -576,6 +585,22 @@ def _check(inf: Inference, given: Mapping[str, str]) -> None:
     has_coords = ("lat" in roles and "lon" in roles) or ("x" in roles and "y" in roles)
     if not has_coords and not ({"road_address", "lot_address"} & roles.keys()):
         inf.unsure.append("no coordinates and no address")
+
+
+def _same_values(rows: Sequence[Mapping[str, str | None]], a: str, b: str) -> bool:
+    """Two columns that say the same thing (a copy of the coordinates, of the name) in at
+    least 90 % of the rows where either has a value: no real choice between them."""
+    both = [(r.get(a), r.get(b)) for r in rows if r.get(a) or r.get(b)]
+    if not both:
+        return True
+    same = 0
+    for x, y in both:
+        if x == y:
+            same += 1
+        elif x and y:
+            fx, fy = _float(x), _float(y)
+            same += fx is not None and fy is not None and abs(fx - fy) < 1e-6
+    return same >= 0.9 * len(both)
 
 
 # -- a schema from the roles ----------------------------------------------------------------

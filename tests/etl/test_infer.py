@@ -266,3 +266,95 @@ def test_cli_dry_run_refuse_settle_save_list_remove(
     assert not saved.exists()
     assert etl_main(["schema", "remove", "--layer", LAYER, "my_layout"]) == 1
     assert etl_main(load) == 1
+
+
+# -- the kinds of files the issue tried ------------------------------------------------------
+
+
+def _json_rows(tmp_path: Path, name: str, items: list[dict[str, object]]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"DATA": items}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_bike_station_master_file_api_names(tmp_path: Path) -> None:
+    header = [
+        "RENT_ID",
+        "RENT_NO",
+        "RENT_NM",
+        "RENT_ID_SE",
+        "STA_ADD1",
+        "STA_ADD2",
+        "STA_LAT",
+        "STA_LONG",
+        "HOLD_NUM",
+    ]
+    rows = [
+        [f"ST-{i}", str(100 + i), name, "일반", road, "", lat, lon, "10"]
+        for i, (name, road, _, lon, lat) in enumerate(_places())
+    ]
+    roles = _roles(_write_csv(tmp_path / "master.csv", header, rows))
+    assert {k: roles[k] for k in ("name", "road_address", "lat", "lon", "key")} == {
+        "name": "RENT_NM",
+        "road_address": "STA_ADD1",
+        "lat": "STA_LAT",
+        "lon": "STA_LONG",
+        "key": "RENT_ID",
+    }
+
+
+def test_tourism_export_with_english_fields(tmp_path: Path) -> None:
+    items = [
+        {
+            "contentid": 125000 + i,
+            "title": name,
+            "addr1": road,
+            "addr2": "",
+            "areacode": 1,
+            "mapx": lon,
+            "mapy": lat,
+            "tel": "02-2000-1234",
+            "zipcode": "03000",
+            "createdtime": "20200101120000",
+            "mlevel": 6,
+        }
+        for i, (name, road, _, lon, lat) in enumerate(_places())
+    ]
+    roles = _roles(_json_rows(tmp_path, "tour.json", items))
+    assert {k: roles.get(k) for k in ("name", "road_address", "lat", "lon", "phone", "key")} == {
+        "name": "title",
+        "road_address": "addr1",
+        "lat": "mapy",
+        "lon": "mapx",
+        "phone": "tel",
+        "key": "contentid",
+    }
+    assert "hours" not in roles  # createdtime is a timestamp
+
+
+def test_disaster_portal_dump_with_a_copy_of_the_coordinates(tmp_path: Path) -> None:
+    items = [
+        {
+            "RSTR_FCLTY_NO": f"S{i:05d}",
+            "RSTR_NM": name,
+            "RN_DTL_ADRES": road,
+            "DTL_ADRES": lot,
+            "LA": lat,
+            "LO": lon,
+            "XCORD": lon,
+            "YCORD": lat,
+            "USE_PSBL_NMPR": 20,
+        }
+        for i, (name, road, lot, lon, lat) in enumerate(_places())
+    ]
+    path = _json_rows(tmp_path, "disaster.json", items)
+    roles = _roles(path)  # YCORD repeats LA: not a rival for the latitude
+    assert {k: roles[k] for k in ("name", "road_address", "lot_address", "lat", "lon")} == {
+        "name": "RSTR_NM",
+        "road_address": "RN_DTL_ADRES",
+        "lot_address": "DTL_ADRES",
+        "lat": "LA",
+        "lon": "LO",
+    }
+    _, located = _located(path)
+    _assert_same_points(located, first_row=1)
