@@ -358,3 +358,34 @@ def test_disaster_portal_dump_with_a_copy_of_the_coordinates(tmp_path: Path) -> 
     }
     _, located = _located(path)
     _assert_same_points(located, first_row=1)
+
+
+def test_a_merged_header_under_a_title_row_is_still_merged(tmp_path: Path) -> None:
+    path = tmp_path / "merged.csv"
+    path.write_text("대여소 현황 (2027년)\n번호,위치,,비고\n,위도,경도,\n1,37.5,127.0,가\n")
+    table = read_table(path)
+    assert (table.header_rows, table.columns) == (2, ("번호", "위도", "경도", "비고"))
+    assert [n for n, _ in table.rows] == [4]
+
+
+def test_declared_schemas_win_over_saved_ones(tmp_path: Path) -> None:
+    from etl import saved_schemas
+    from etl.recognise import recognise
+
+    schemas = tmp_path / "schemas"
+    saved = saved_schemas.SavedSchema(
+        layer=LAYER,
+        name="mine",
+        rule="seoul_shelters",
+        roles={"name": "쉼터명칭", "lat": "위도", "lon": "경도"},
+    )
+    saved_schemas.save(schemas, saved)
+    spec = registry.get(LAYER)
+    _, match = recognise(spec, read_table(source_file(REAL)), schema_dir=schemas)
+    assert (match.origin, match.label) == ("declared", "seoul_shelters")
+    header = ["쉼터명칭", "위도", "경도"]
+    rows = [[name, lat, lon] for name, _, _, lon, lat in _places()]
+    _, match = recognise(
+        spec, read_table(_write_csv(tmp_path / "x.csv", header, rows)), schema_dir=schemas
+    )
+    assert (match.origin, match.label) == ("saved", "mine")
