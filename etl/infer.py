@@ -474,15 +474,11 @@ def layer_roles(spec: LayerSpec) -> tuple[str, ...]:
 
 
 def _layer_words(spec: LayerSpec) -> list[str]:
-    """Words of the layer's title that, before `명`, say a header names the place."""
-    words: set[str] = set()
-    for part in re.split(r"[\s·()/]+", spec.title_ko):
-        for size in (2, 3):
-            if len(part) >= size:
-                words.add(part[-size:])
-    for schema in spec.schemas:  # canonical field names, never the aliases
-        words.add(schema.kind[:4])
-    words.update(("시설", "장소", "대여소", "쉼터", "화장실", "캠핑", "야영", "주차장", "공원"))
+    """Parts of the layer's title that, before `명`, say a header names the place: each
+    word's first two and last two or three characters (무더위쉼터 → 쉼터, 야영장 → 야영)."""
+    words = {"시설", "장소"}
+    for part in re.split(r"[\s·()/,]+", spec.title_ko):
+        words.update((part[:2] if len(part) > 2 else "", part[-2:], part[-3:]))
     return sorted(w for w in words if len(w) >= 2)
 
 
