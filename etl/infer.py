@@ -59,140 +59,47 @@ class UnsureMapping(ValueError):
     """Inference could not settle the name or the coordinates: the user must say."""
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # -- header evidence ------------------------------------------------------------------------
 
 _EXACT: Mapping[str, tuple[str, ...]] = {
-    "name": (
-        "명칭",
-        "이름",
-        "name",
-        "title",
-        "nm",
-        "시설명",
-        "시설명칭",
-        "상호",
-        "상호명",
-        "사업장명",
-        "업소명",
-        "기관명",
-        "장소명",
-        "facilityname",
-        "fcltynm",
-        "placename",
-        "stationname",
-        "rentnm",
-        "sttnnm",
-        "fclty_nm",
-        "facility_nm",
+    "name": _words(
+        "명칭 이름 name title nm 시설명 시설명칭 상호 상호명 사업장명 업소명 기관명 장소명 "
+        "facilityname fcltynm placename stationname rentnm sttnnm "
+        "fclty_nm facility_nm"
     ),
-    "road_address": (
-        "도로명주소",
-        "도로명전체주소",
-        "소재지도로명주소",
-        "rdnmadr",
-        "roadaddress",
-        "roadaddr",
-        "road_address",
-        "addr1",
-        "newaddr",
-        "rn_adres",
-        "rn_dtl_adres",
-        "도로명상세주소",
+    "road_address": _words(
+        "도로명주소 도로명전체주소 소재지도로명주소 rdnmadr roadaddress roadaddr road_address "
+        "addr1 newaddr rn_adres rn_dtl_adres 도로명상세주소"
     ),
-    "lot_address": (
-        "지번주소",
-        "소재지지번주소",
-        "소재지전체주소",
-        "lnmadr",
-        "lotaddress",
-        "jibunaddress",
-        "oldaddr",
-        "lnm_adres",
-        "dtl_adres",
-        "지번상세주소",
+    "lot_address": _words(
+        "지번주소 소재지지번주소 소재지전체주소 lnmadr lotaddress jibunaddress oldaddr "
+        "lnm_adres dtl_adres 지번상세주소"
     ),
-    "lat": ("위도", "lat", "latitude", "la", "wgs84위도", "y좌표(wgs84)", "lttd", "ypos_wgs84"),
-    "lon": (
-        "경도",
-        "lon",
-        "lng",
-        "long",
-        "longitude",
-        "lo",
-        "wgs84경도",
-        "x좌표(wgs84)",
-        "lngtd",
-    ),
-    "x": ("x", "x좌표", "좌표x", "xcord", "좌표정보(x)", "mapx", "tmx", "x_coord", "xcnts"),
-    "y": ("y", "y좌표", "좌표y", "ycord", "좌표정보(y)", "mapy", "tmy", "y_coord", "ycnts"),
-    "phone": ("전화번호", "전화", "연락처", "tel", "phone", "telno", "phonenumber", "대표전화번호"),
-    "hours": ("운영시간", "개방시간", "이용시간", "영업시간", "hours", "openinghours"),
-    "fee": ("요금", "이용요금", "요금정보", "fee", "charge", "유무료구분", "이용료"),
-    "key": ("id", "관리번호", "시설번호", "고유번호", "관리코드"),
+    "lat": _words("위도 lat latitude la wgs84위도 y좌표(wgs84) lttd ypos_wgs84"),
+    "lon": _words("경도 lon lng long longitude lo wgs84경도 x좌표(wgs84) lngtd"),
+    "x": _words("x x좌표 좌표x xcord 좌표정보(x) mapx tmx x_coord xcnts"),
+    "y": _words("y y좌표 좌표y ycord 좌표정보(y) mapy tmy y_coord ycnts"),
+    "phone": _words("전화번호 전화 연락처 tel phone telno phonenumber 대표전화번호"),
+    "hours": _words("운영시간 개방시간 이용시간 영업시간 hours openinghours"),
+    "fee": _words("요금 이용요금 요금정보 fee charge 유무료구분 이용료"),
+    "key": _words("id 관리번호 시설번호 고유번호 관리코드"),
 }
 _EXACT_KEYS = {role: {header_key(a) for a in aliases} for role, aliases in _EXACT.items()}
 # Parts of a header that say the column names something else than the place.
-_NOT_NAME = (
-    "관리기관",
-    "제공기관",
-    "운영기관",
-    "담당기관",
-    "보험기관",
-    "관할",
-    "업종",
-    "구분",
-    "상태",
-    "서비스",
-    "시도",
-    "시군구",
-    "자치구",
-    "용도",
-    "보험",
-    "지역",
-    "영문",
-    "대표자",
-    "제공",
-    "운영",
-    "법정동",
-    "행정동",
-    "읍면동",
-    "유형",
-    "종류",
-    "보건소",
-    "instt",
-    "inst",
-    "org",
-    "agency",
-    "mng",
-    "provider",
-    "ctprvn",
-    "signgu",
-    "sgg",
-    "kind",
-    "type",
-    "sido",
-    "emd",
-    "ctpv",
+_NOT_NAME = _words(
+    "관리기관 제공기관 운영기관 담당기관 보험기관 관할 업종 구분 상태 서비스 시도 시군구 자치구 용도 보험 지역 영문 "
+    "대표자 제공 운영 법정동 행정동 읍면동 유형 종류 보건소 instt inst org agency mng "
+    "provider ctprvn signgu sgg kind type sido emd ctpv"
 )
 _NOT_PHONE = ("관리기관", "관할", "보건소", "fax", "팩스", "instt")
 _NOT_ADDRESS = ("우편", "zip", "post", "영문", "eng")
-_NOT_KEY = (
-    "연번",
-    "순번",
-    "우편",
-    "전화",
-    "기관코드",
-    "위치코드",
-    "자치단체코드",
-    "지역코드",
-    "행정",
-    "법정",
-    "instt",
-    "serial",
-    "zip",
-    "tel",
-    "상태",
-    "업종",
+_NOT_KEY = _words(
+    "연번 순번 우편 전화 기관코드 위치코드 자치단체코드 지역코드 행정 법정 instt serial zip tel 상태 "
+    "업종"
 )
 
 
