@@ -749,8 +749,9 @@ def _read_header(
 def _find_header(records: Iterator[Record]) -> tuple[list[str] | None, Iterator[Record]]:
     """The header record among the first HEADER_SEARCH non-empty ones, and the records
     after it: the first record that fills at least half as many cells as the widest of
-    them (and two at least, when any record has two) and is not mostly data-like. Title
-    lines, date lines and notes above a header fill one or two cells and are skipped."""
+    them (and two at least, when any record has two) with at most a quarter of its cells
+    data-like (numbers, dates, phone numbers). Title lines, date lines (`기준일,2024-05-01`)
+    and notes above a header fill one or two cells, or hold data, and are skipped."""
     ahead: list[tuple[Record, list[str]]] = []
     for record in records:
         parts = [normalise_header(clean_cell(c) or "") for c in record[1]]
@@ -766,7 +767,7 @@ def _find_header(records: Iterator[Record]) -> tuple[list[str] | None, Iterator[
     for i, (_, parts) in enumerate(ahead):
         filled = [p for p in parts if p]
         data_like = sum(1 for p in filled if _DATA_LIKE.fullmatch(p))
-        if len(filled) >= need and 2 * data_like <= len(filled):
+        if len(filled) >= need and 4 * data_like <= len(filled):
             at = i
             break
     rest = (record for record, _ in ahead[at + 1 :])

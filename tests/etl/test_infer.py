@@ -389,3 +389,9 @@ def test_declared_schemas_win_over_saved_ones(tmp_path: Path) -> None:
         spec, read_table(_write_csv(tmp_path / "x.csv", header, rows)), schema_dir=schemas
     )
     assert (match.origin, match.label) == ("saved", "mine")
+
+
+def test_a_two_cell_date_line_above_a_narrow_header_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "narrow.csv"
+    path.write_text("기준일,2027-05-01,\n명칭,위도,경도\n가,37.5,127.0\n")
+    assert read_table(path).columns == ("명칭", "위도", "경도")
