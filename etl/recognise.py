@@ -63,7 +63,7 @@ def recognise(
             inf.roles.pop(role, None)
             inf.evidence.pop(role, None)
         inf.combined = None
-        inf.unsure = [u for u in inf.unsure if "latitude" not in u and "coordinates" not in u]
+        inf.unsure = [u for u in inf.unsure if u.startswith(("name", "no column"))]
         inf.roles.update(x=GEOMETRY_X, y=GEOMETRY_Y)
     if inf.unsure:
         raise UnsureMapping(inf.refusal(unknown))

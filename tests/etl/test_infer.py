@@ -181,6 +181,22 @@ def test_geojson_stays_geojson(tmp_path: Path) -> None:
     assert table.has_geometry and table.columns == ("name",)
 
 
+def test_geojson_of_a_new_layout_takes_its_points_from_the_geometry(tmp_path: Path) -> None:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"시설명": name, "소재지": road, "lat": 0},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }
+        for name, road, _, lon, lat in _places()
+    ]
+    path = tmp_path / "points.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    report, located = _located(path)
+    assert "inferred" in report.files[0].schema
+    _assert_same_points(located, first_row=1)
+
+
 def test_json_without_records_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_text('{"response": {"body": {"totalCount": 0}}}')
