@@ -350,12 +350,17 @@ class Inference:
     lat_first: bool = True
     unsure: list[str] = field(default_factory=list)
     key_unique: bool = False
+    # the provider code a key is a number within (LOCALDATA 개방자치단체코드, 제공기관코드)
+    key_partner: str | None = None
 
     def describe(self) -> list[str]:
         """One line per mapped column: column → role (confidence): evidence."""
         lines = []
         for role, ev in sorted(self.evidence.items(), key=lambda kv: _role_order(kv[0])):
-            lines.append(f"{ev.column} → {role} ({ev.confidence:.2f}): {ev.why}")
+            column = ev.column
+            if role == "key" and self.key_partner:
+                column = f"{column} + {self.key_partner}"
+            lines.append(f"{column} → {role} ({ev.confidence:.2f}): {ev.why}")
         return lines
 
     def refusal(self, unknown: str) -> str:
@@ -452,9 +457,52 @@ def infer(
         used.add(e.column)
     if "key" in inf.roles:
         values = [v for r in rows if (v := r.get(inf.roles["key"]))]
-        inf.key_unique = bool(values) and len(set(values)) == len(values)
+        inf.key_unique = _mostly_unique(values)
+    if "key" not in (given or {}):
+        _pair_key(inf, columns, rows)
     _check(inf, given or {}, rows)
     return inf
+
+
+def _mostly_unique(values: Sequence[object]) -> bool:
+    """Unique but for a few repeats (the loader tells exact repeats from reused keys)."""
+    return bool(values) and len(set(values)) >= 0.95 * len(values)
+
+
+_PROVIDER_CODE = re.compile(r"기관코드|자치단체코드|provider.?code|instt.?code|insttcode")
+
+
+def _pair_key(
+    inf: Inference, columns: Sequence[str], rows: Sequence[Mapping[str, str | None]]
+) -> None:
+    """A key that numbers places within a provider takes the provider's code as a second
+    part: the inferred key with it, else the first key-like column unique with it."""
+    partners = [c for c in columns if _PROVIDER_CODE.search(header_key(c))]
+    if not partners:
+        return
+    # a layer field (provider_code) may be the partner too; a common role's column not
+    taken = {c for r, c in inf.roles.items() if r != "key" and r in COMMON_ROLES}
+    if "key" in inf.roles:
+        primaries = [inf.roles["key"]]
+    else:
+        primaries = [e.column for e in inf.candidates.get("key", []) if e.column not in taken]
+    for primary in primaries:
+        for partner in partners:
+            if partner in (primary, *taken):
+                continue
+            pairs = [(r.get(primary), r.get(partner)) for r in rows if r.get(primary)]
+            if not pairs or not all(code for _, code in pairs):
+                continue
+            unique = _mostly_unique(pairs)
+            if "key" not in inf.roles and not unique:
+                continue
+            if "key" not in inf.roles:
+                why = f"header says number or id; unique together with {partner}"
+                inf.roles["key"] = primary
+                inf.evidence["key"] = Evidence(primary, "key", 0.8, why)
+            inf.key_partner = partner
+            inf.key_unique = unique
+            return
 
 
 def _check(
@@ -519,7 +567,9 @@ def _canonical(schema: SourceSchema, role: str, taken: set[str]) -> str | None:
                 return name
         return None
     if role == "key":
-        return schema.key[-1] if schema.key else "source_key"
+        # of a two-part key (a number within a provider), the number
+        own = [k for k in schema.key if not re.search(r"provider|gov|code", k)]
+        return (own or list(schema.key) or ["source_key"])[0]
     return role if role in schema.columns else None
 
 
@@ -577,13 +627,17 @@ def build_match(
         column_for[cx], column_for[cy] = inf.roles["x"], inf.roles["y"]
         coords = Coords(x=cx, y=cy, epsg=0)  # 0: detected (etl.detect_crs)
     key_column = inf.roles.get("key")
-    key_field = next((f for f, c in column_for.items() if c == key_column), None)
+    key_fields = [f for f, c in column_for.items() if c == key_column][:1]
+    if key_fields and inf.key_partner:
+        part = next((k for k in rule.key if k not in column_for), "source_key_part")
+        column_for[part] = inf.key_partner
+        key_fields.append(part)
     schema = SourceSchema(
         id=rule.id,
         columns={f: (c,) for f, c in column_for.items()},
         required=tuple(column_for),
         coords=coords if rule.coords is not None or coords is not None else None,
-        key=(key_field,) if key_field else (),
+        key=tuple(key_fields),
         key_unique=inf.key_unique,
         kind=rule.kind,
     )

@@ -30,6 +30,7 @@ class SavedSchema:
     combined: str | None = None  # a column of "lat,lon" pairs
     lat_first: bool = True
     key_unique: bool = False
+    key_partner: str | None = None  # the provider code a two-part key is a number within
     header: tuple[str, ...] = ()  # the header of the file it was made from
 
     def describe(self) -> str:
@@ -83,6 +84,7 @@ def load(directory: Path | None, layer: str) -> list[SavedSchema]:
                     combined=data.get("combined"),
                     lat_first=bool(data.get("lat_first", True)),
                     key_unique=bool(data.get("key_unique", False)),
+                    key_partner=data.get("key_partner"),
                     header=tuple(data.get("header", ())),
                 )
             )
@@ -105,7 +107,8 @@ def match_saved(
     """The saved schema (of the most roles) whose every column is in the header."""
     by_key = {header_key(c): c for c in columns}
     for s in sorted(saved, key=lambda s: -len(s.roles)):
-        if not all(header_key(col) in by_key for col in s.roles.values()):
+        needed = [*s.roles.values(), *([s.key_partner] if s.key_partner else [])]
+        if not all(header_key(col) in by_key for col in needed):
             continue
         try:
             rule = spec.schema(s.rule)
@@ -121,6 +124,7 @@ def match_saved(
             combined=by_key.get(header_key(s.combined)) if s.combined else None,
             lat_first=s.lat_first,
             key_unique=s.key_unique,
+            key_partner=by_key[header_key(s.key_partner)] if s.key_partner else None,
         )
         return build_match(spec, inf, rule, name=s.name, origin="saved")
     return None

@@ -62,6 +62,7 @@ def _add(args: argparse.Namespace, directory: Path) -> int:
         combined=inf.combined,
         lat_first=inf.lat_first,
         key_unique=inf.key_unique,
+        key_partner=inf.key_partner,
         header=tuple(table.columns),
     )
     replaced = saved_schemas.path_of(directory, spec.id, name).exists()

@@ -87,7 +87,9 @@ def _read(
     if match.schema.coords is None:  # testing sites: placed by address later
         return match, {c.row: c for c in cands}, False
     located, _ = L.locate_candidates(spec, cands, report, _regions())
-    return match, {c.row: c for c in located}, True
+    # as loaded: in a sigungu, with an id, exact repeats dropped
+    kept = L.assign_ids(spec, L.assign_regions(spec, located, report, _regions()), report)
+    return match, {c.row: c for c in kept}, True
 
 
 def measure(source: registry.Source) -> Outcome:
