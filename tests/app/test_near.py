@@ -297,3 +297,21 @@ def test_a_changed_feature_is_serialised_again(all_rows: Rows) -> None:
     assert near_feature_json(Hit(replace(record), 1.0), at) == near_feature_json(
         Hit(record, 1.0), at
     )
+
+
+def test_free_parking_near_a_testing_site_comes_first_when_asked(
+    api: FlaskClient, all_rows: Rows
+) -> None:
+    """`fee` of testing_site_parking is free/paid/unknown from 요금정보; free=true keeps the free
+    lots only, the same ones brute force finds, each with the site it is near."""
+    lots = all_rows["testing_site_parking"]
+    assert {r.fee for r in lots} <= {"free", "paid", "unknown"}
+    free = [r for r in lots if r.fee == "free"]
+    assert free and len(free) < len(lots)
+    site = free[len(free) // 2]
+    lon, lat = site.lon + 0.002, site.lat + 0.002
+    body = near(api, lat=lat, lon=lon, layers="testing_site_parking", free="true", limit=20)
+    expected, _ = brute_force(all_rows, lon, lat, ("testing_site_parking",), 20, 20000.0, free=True)
+    assert_same(body, expected)
+    assert body["features"] and all(f["properties"]["fee"] == "free" for f in body["features"])
+    assert all(f["properties"]["details"]["site_name"] for f in body["features"])
