@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -121,9 +121,7 @@ def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
     }
     if answer.unknown_hours_excluded is not None:
         rest["unknown_hours_excluded"] = answer.unknown_hours_excluded
-    rest["links"] = [
-        link(url("/api/layers", [("lang", q.lang)]), "describedby", links.JSON, "Labels")
-    ]
+    rest["links"] = [_labels_link(links.base_url(), q.lang)]
     snapshot = answer.snapshot
     return b"".join(
         (
@@ -135,6 +133,12 @@ def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
             b"}",
         )
     )
+
+
+@lru_cache(maxsize=64)  # bounded: `base` comes from the request's Host
+def _labels_link(base: str, lang: str) -> dict[str, str]:
+    href = f"{base}/api/layers?lang={lang}"
+    return link(href, "describedby", links.JSON, "Labels")
 
 
 @cache

@@ -19,6 +19,7 @@ import fcntl
 import json
 import logging
 import math
+import mmap
 import os
 import shutil
 import threading
@@ -26,6 +27,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,7 +36,7 @@ import orjson
 from scipy.spatial import cKDTree
 
 from geo.distance import degree_radius, distances_m
-from geo.hours import Schedule, day_context
+from geo.hours import DayContext, Schedule, day_context
 from layers import export
 from layers.record import FeatureRecord
 from layers.store.types import FILTER_FIELDS, Filters, Hit, NearQuery
@@ -210,21 +212,25 @@ class Snapshot:
         self.schedules: tuple[Schedule, ...] = tuple(
             Schedule.from_json(json.loads(text)) for text in meta["schedules"]
         )
-        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        # plain ndarray views of the maps: np.memmap's own indexing costs microseconds a call
+        arrays = {
+            name: np.load(directory / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+            for name in _ARRAYS
+        }
         self.lon, self.lat, self.xy = arrays["lon"], arrays["lat"], arrays["xy"]
         self.layer, self.fee, self.wheelchair = arrays["layer"], arrays["fee"], arrays["wheelchair"]
         self.hours, self.id_rank = arrays["hours"], arrays["id_rank"]
         self.offsets, self.split = arrays["offsets"], arrays["split"]
-        size = (directory / "docs.bin").stat().st_size
-        self.docs = (
-            np.memmap(directory / "docs.bin", dtype=np.uint8, mode="r")
-            if size
-            else np.zeros(0, dtype=np.uint8)
-        )
+        with open(directory / "docs.bin", "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self.docs: mmap.mmap | bytes = (
+                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            )
         self.size = len(self.lon)
         # the tree reads the mapped points in place (copy_data=False is cKDTree's default)
         self.tree = cKDTree(self.xy) if self.size else None
-        self._trees: dict[frozenset[int], tuple[cKDTree | None, np.ndarray]] = {}
+        self._trees: dict[tuple[str, ...], tuple[cKDTree | None, np.ndarray | None]] = {}
+        self._statuses: tuple[tuple[date, int], dict[int, str]] = ((date.min, -1), {})
         self._masks: dict[Filters, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -235,8 +241,8 @@ class Snapshot:
 
     def document(self, position: int) -> tuple[bytes, int]:
         """The feature's near-me JSON and where its distance and status go."""
-        start, end = int(self.offsets[position]), int(self.offsets[position + 1])
-        return self.docs[start:end].tobytes(), int(self.split[position])
+        start, end = self.offsets[position : position + 2].tolist()
+        return self.docs[start:end], int(self.split[position])
 
     def record(self, position: int) -> FeatureRecord:
         text, _split = self.document(position)
@@ -245,28 +251,50 @@ class Snapshot:
             feature, float(self.lon[position]), float(self.lat[position])
         )
 
-    def status(self, position: int, ctx: Any) -> str:
-        k = int(self.hours[position])
-        is_open = None if k < 0 else self.schedules[k].status(ctx)
-        return "unknown" if is_open is None else ("open" if is_open else "closed")
+    def status(self, position: int, ctx: DayContext) -> str:
+        """open / closed / unknown of a feature at the moment of `ctx`."""
+        return self.statuses(ctx)(int(self.hours[position]))
+
+    def statuses(self, ctx: DayContext) -> Callable[[int], str]:
+        """The status of each schedule (by index; -1: none) at `ctx`, remembered for the
+        minute: schedules are whole minutes, so every request of one minute shares them."""
+        minute = (ctx.local_date, int(ctx.minute))
+        held = self._statuses
+        if held[0] != minute:
+            held = self._statuses = (minute, {-1: "unknown"})
+        known = held[1]
+        schedules = self.schedules
+
+        def status(k: int) -> str:
+            found = known.get(k)
+            if found is None:
+                is_open = schedules[k].status(ctx)
+                found = known[k] = (
+                    "unknown" if is_open is None else ("open" if is_open else "closed")
+                )
+            return found
+
+        return status
 
     # -- the index and the filters
 
     def tree_for(self, layers: Sequence[str]) -> tuple[cKDTree | None, np.ndarray | None]:
         """A tree over the points of `layers`, and the snapshot position of each of its
         points (None: the whole snapshot's tree, positions as they are)."""
-        codes = frozenset(i for i, layer in enumerate(self.layers) if layer in layers)
+        held = self._trees.get(tuple(layers))
+        if held is not None:
+            return held
+        codes = [i for i, layer in enumerate(self.layers) if layer in layers]
         if len(codes) == len(self.layers):
-            return self.tree, None
-        held = self._trees.get(codes)
-        if held is None:
-            positions = np.flatnonzero(np.isin(self.layer, list(codes)))
+            held = (self.tree, None)
+        else:
+            positions = np.flatnonzero(np.isin(self.layer, codes))
             tree = cKDTree(np.ascontiguousarray(self.xy[positions])) if len(positions) else None
             held = (tree, positions)
-            with self._lock:
-                while len(self._trees) >= _SUBSET_TREES:
-                    del self._trees[next(iter(self._trees))]
-                self._trees[codes] = held
+        with self._lock:
+            while len(self._trees) >= _SUBSET_TREES:
+                del self._trees[next(iter(self._trees))]
+            self._trees[tuple(layers)] = held
         return held
 
     def mask(self, filters: Filters) -> np.ndarray | None:
@@ -339,7 +367,7 @@ def search(snapshot: Snapshot, query: NearQuery) -> NearAnswer:
     tree, positions_of = snapshot.tree_for(query.layers)
     if tree is None:
         return NearAnswer(snapshot, [], 0 if open_now else None)
-    ctx = day_context(query.at) if query.at is not None else None
+    status_of = snapshot.statuses(day_context(query.at)) if query.at is not None else None
     mask = snapshot.mask(query.filters)
     lon, lat, limit = query.lon, query.lat, query.limit
     radius_deg = degree_radius(lat, query.radius_m, snapshot.lon_scale)
@@ -347,7 +375,6 @@ def search(snapshot: Snapshot, query: NearQuery) -> NearAnswer:
     n = limit + FIRST_EXTRA
     if mask is not None:  # a filter keeping a tenth of the points: ten times more candidates
         n = int(n * min(len(mask) / max(int(np.count_nonzero(mask)), 1), 64.0))
-    statuses: dict[int, str] = {}  # evaluated once, even when the search widens
     while True:
         k = min(n, tree.n)
         planar, found = tree.query((x, lat), k=k, distance_upper_bound=radius_deg)
@@ -369,6 +396,7 @@ def search(snapshot: Snapshot, query: NearQuery) -> NearAnswer:
         ]
         order = np.lexsort((snapshot.id_rank[positions], rounded)).tolist()
         listed = positions.tolist()
+        schedules = snapshot.hours[positions].tolist() if status_of is not None else None
         hits: list[NearHit] = []
         unknown = 0
         for i in order:
@@ -376,11 +404,7 @@ def search(snapshot: Snapshot, query: NearQuery) -> NearAnswer:
             if distance > query.radius_m:
                 break  # ranked: the rest are farther still
             position = listed[i]
-            status = "unknown"
-            if ctx is not None:
-                status = statuses.get(position) or statuses.setdefault(
-                    position, snapshot.status(position, ctx)
-                )
+            status = "unknown" if schedules is None else status_of(schedules[i])  # type: ignore[misc]
             if open_now and status != "open":
                 unknown += status == "unknown"
                 continue

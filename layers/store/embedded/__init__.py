@@ -53,6 +53,7 @@ class EmbeddedStore(Store):
         self._indexes: dict[tuple[str, int], LayerIndex] = {}
         self._regions: RegionsIndex | None = None
         self._near: nearme.Snapshot | None = None
+        self._near_manifest: Manifest | None = None  # the manifest _near was checked against
         self._near_lock = threading.Lock()
         self._reload()
         if preload:
@@ -258,20 +259,21 @@ class EmbeddedStore(Store):
 
     def near_snapshot(self) -> nearme.Snapshot:
         manifest = self._current()
+        snapshot = self._near
+        if snapshot is not None and self._near_manifest is manifest:
+            return snapshot
         key = tuple(
             (layer_id, str(kept[-1].version_id))
             for layer_id, kept in sorted(manifest.layers.items())
             if layer_id != REGIONS and kept
         )
-        snapshot = self._near
-        if snapshot is not None and snapshot.key == key:
-            return snapshot
         with self._near_lock:
             snapshot = self._near
             if snapshot is None or snapshot.key != key:
                 snapshot = self._near = nearme.open_or_build(
                     self.directory / NEAR_DIR, key, lambda: self._snapshot_records(key)
                 )
+            self._near_manifest = manifest
         return snapshot
 
     def _snapshot_records(self, key: nearme.Key) -> Iterator[tuple[str, Iterable[FeatureRecord]]]:
