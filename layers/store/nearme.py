@@ -29,17 +29,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import orjson
-from scipy.spatial import cKDTree
 
 from geo.distance import degree_radius, distances_m
 from geo.hours import DayContext, Schedule, day_context
 from layers import export
 from layers.record import FeatureRecord
 from layers.store.types import FILTER_FIELDS, Filters, Hit, NearQuery
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 log = logging.getLogger(__name__)
 
@@ -221,18 +223,23 @@ class Snapshot:
         self.layer, self.fee, self.wheelchair = arrays["layer"], arrays["fee"], arrays["wheelchair"]
         self.hours, self.id_rank = arrays["hours"], arrays["id_rank"]
         self.offsets, self.split = arrays["offsets"], arrays["split"]
-        with open(directory / "docs.bin", "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            self.docs: mmap.mmap | bytes = (
-                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            )
         self.size = len(self.lon)
+        # imported here: a process that only loads (a writer) need not import scipy
+        from scipy.spatial import cKDTree
+
         # the tree reads the mapped points in place (copy_data=False is cKDTree's default)
         self.tree = cKDTree(self.xy) if self.size else None
         self._trees: dict[tuple[str, ...], tuple[cKDTree | None, np.ndarray | None]] = {}
         self._statuses: tuple[tuple[date, int], dict[int, str]] = ((date.min, -1), {})
         self._masks: dict[Filters, np.ndarray] = {}
         self._lock = threading.Lock()
+        # mapped last: a process that maps docs.bin has its tree and answers from it next
+        # (bench/http/near_memory.py watches /proc/<pid>/maps for it)
+        with open(directory / "docs.bin", "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self.docs: mmap.mmap | bytes = (
+                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            )
 
     def __len__(self) -> int:
         return self.size
@@ -288,6 +295,8 @@ class Snapshot:
         if len(codes) == len(self.layers):
             held = (self.tree, None)
         else:
+            from scipy.spatial import cKDTree
+
             positions = np.flatnonzero(np.isin(self.layer, codes))
             tree = cKDTree(np.ascontiguousarray(self.xy[positions])) if len(positions) else None
             held = (tree, positions)

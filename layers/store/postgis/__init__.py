@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -43,6 +44,8 @@ from layers.store.postgis import queries as q
 from layers.store.postgis import tiles
 from layers.store.postgis.reader import Reader
 from layers.store.postgis.watch import VersionWatcher, point_versions
+
+log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
 
@@ -197,6 +200,7 @@ class PostgisStore(Store):
             with self._begin() as conn:
                 conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
             raise
+        self._prebuild_near(layer_id, version_id)
         with self._begin() as conn:
             conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
             conn.execute(q.DEMOTE_CURRENT, {"layer_id": layer_id})
@@ -321,6 +325,19 @@ class PostgisStore(Store):
                 )
                 self._near = snapshot
             return snapshot
+
+    def _prebuild_near(self, layer_id: str, version_id: int) -> None:
+        """Build the near-me snapshot of the versions a swap is about to make current, so that
+        app processes sharing this cache directory map it as soon as they hear of the swap
+        rather than each waiting for its build. Never fails the load."""
+        try:
+            with self._connect() as conn:
+                versions = point_versions(conn.connection.driver_connection)
+            versions[layer_id] = version_id
+            key = tuple((layer, str(versions[layer])) for layer in sorted(versions))
+            nearme.open_or_build(self.cache_dir, key, lambda: self._snapshot_records(key))
+        except Exception:
+            log.warning("near-me snapshot not built ahead of the swap", exc_info=True)
 
     def _snapshot_records(self, key: nearme.Key) -> Iterator[tuple[str, Iterator[FeatureRecord]]]:
         for layer_id, version_id in key:

@@ -35,6 +35,7 @@ class VersionWatcher:
         self.conninfo = conninfo
         self.on_change = on_change
         self.listening = threading.Event()
+        self._failing = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sharemap-versions", daemon=True)
         self._thread.start()
@@ -68,5 +69,8 @@ class VersionWatcher:
     def _check(self) -> None:
         try:
             self.on_change()
-        except Exception:
-            log.exception("near-me: could not read the new versions")
+            self._failing = False
+        except Exception as exc:  # the next notice or poll tries again; said once, not each time
+            if not self._failing:
+                log.warning("near-me: could not read the current versions: %s", exc)
+            self._failing = True
