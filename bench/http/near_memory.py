@@ -158,10 +158,10 @@ def measure(url: str, rows: str, args: argparse.Namespace) -> dict[str, object]:
                 for i in range(args.loads):
                     records = list(synthetic(layer, max(size, 1), 100 + i))
                     loader.replace_layer(layer, records, data_version=f"reload-{i}")
-                    notices = listener.notifies(timeout=30, stop_after=1)
-                    heard = next(iter(notices), None)
+                    # consumed to the end: a live notifies() generator holds the connection
+                    heard = list(listener.notifies(timeout=30, stop_after=1))
                     committed = time.monotonic()
-                    assert heard is not None, "no NOTIFY heard"
+                    assert heard, "no NOTIFY heard"
                     with loader.engine.connect() as conn:
                         versions = conn.execute(text(q.POINT_VERSIONS)).all()
                     key = tuple((layer_id, str(v)) for layer_id, v in versions)
