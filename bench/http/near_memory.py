@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,16 +103,35 @@ def serving(cmd: list[str], env: dict[str, str], port: int, log: Path) -> Iterat
                     break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", proc.pid
+        base = f"http://127.0.0.1:{port}"
+        # every worker builds or maps its snapshot before it answers: wait for both
+        deadline = time.monotonic() + 1200
+        answered: set[int] = set()
+        while len(answered) < 2 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/api/near?lat=37.5&lon=127.0", timeout=60):
+                    pass
+                answered |= {pid for pid in children(proc.pid) if _has_snapshot(pid)}
+            except OSError:
+                time.sleep(0.5)
+        yield base, proc.pid
     finally:
         proc.terminate()
-        proc.wait(30)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def logged_ms(log: Path, skip: int) -> list[float]:
     """Durations of the near-me requests the app logged, after the first `skip` lines."""
     lines = log.read_text().splitlines()[skip:]
     return sorted(float(m[1]) for line in lines if (m := _NEAR_LINE.search(line)))
+
+
+def _has_snapshot(pid: int) -> bool:
+    return "/docs.bin" in Path(f"/proc/{pid}/maps").read_text()
 
 
 def mapped(pid: int, directory: str) -> bool:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layers.export import ExportFormat
 from layers.record import FeatureRecord, Region
-from layers.store import nearme
-from layers.store.nearme import NearAnswer, Snapshot
 from layers.store.types import (
     FILTER_FIELDS,
     FeatureQuery,
@@ -25,6 +23,9 @@ from layers.store.types import (
     TilePoint,
     TileQuery,
 )
+
+if TYPE_CHECKING:  # imported when used: a process that only loads needs none of it
+    from layers.store.nearme import NearAnswer, Snapshot
 
 
 class Store(ABC):
@@ -87,6 +88,8 @@ class Store(ABC):
     def near(self, query: NearQuery) -> NearAnswer:
         """The nearest features by WGS84 geodesic distance, ties by id, across the layers:
         positions in the snapshot, their distances and opening status."""
+        from layers.store import nearme
+
         return nearme.search(self.near_snapshot(), query)
 
     def nearest(self, query: NearQuery) -> list[Hit]:

@@ -15,11 +15,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.tiles import Tile
 from layers.record import FeatureRecord, Region
-from layers.store import nearme
 from layers.store.base import (
     FeatureQuery,
     LayerInfo,
@@ -34,6 +33,9 @@ from layers.store.embedded import disk, gpkg, tiles
 from layers.store.embedded.disk import Manifest, Signature, Version
 from layers.store.embedded.memory import LayerIndex
 from layers.store.embedded.tiles import RegionsIndex
+
+if TYPE_CHECKING:
+    from layers.store import nearme
 
 KEEP_VERSIONS = 3  # the current one and the two before it, like the PostGIS store
 RELOAD_CHECK_S = 0.5
@@ -258,6 +260,8 @@ class EmbeddedStore(Store):
             yield layer.records[i]
 
     def near_snapshot(self) -> nearme.Snapshot:
+        from layers.store import nearme
+
         manifest = self._current()
         snapshot = self._near
         if snapshot is not None and self._near_manifest is manifest:
