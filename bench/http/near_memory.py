@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -138,6 +139,24 @@ def mapped(pid: int, directory: str) -> bool:
     return f"{directory}/docs.bin" in Path(f"/proc/{pid}/maps").read_text()
 
 
+def time_the_switch(url: str, cache_dir: Path, workers: list[int], delays: list[float]) -> None:
+    """From the NOTIFY of the next swap until every worker has mapped its snapshot."""
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(q.LISTEN_VERSIONS)
+        # consumed to the end: a live notifies() generator holds the connection
+        heard = list(listener.notifies(timeout=600, stop_after=1))
+        committed = time.monotonic()
+        assert heard, "no NOTIFY heard"
+        versions = listener.execute(q.POINT_VERSIONS).fetchall()
+    key = tuple((layer_id, str(v)) for layer_id, v in versions)
+    directory = f"{cache_dir}/{key_name(key)}"
+    while not all(mapped(pid, directory) for pid in workers):
+        if time.monotonic() - committed > 300:
+            raise SystemExit("a worker never switched")
+        time.sleep(0.001)
+    delays.append(time.monotonic() - committed)
+
+
 def measure(url: str, rows: str, args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as data_dir:
         port = free_port()
@@ -170,29 +189,19 @@ def measure(url: str, rows: str, args: argparse.Namespace) -> dict[str, object]:
                 flush=True,
             )
             loader = PostgisStore(url, cache_dir=near_cache_dir(data_dir))
-            delays = []
-            with psycopg.connect(url, autocommit=True) as listener:
-                listener.execute(q.LISTEN_VERSIONS)
-                layer = "campsites"
-                size = loader.count(layer)
-                for i in range(args.loads):
-                    records = list(synthetic(layer, max(size, 1), 100 + i))
-                    loader.replace_layer(layer, records, data_version=f"reload-{i}")
-                    # consumed to the end: a live notifies() generator holds the connection
-                    heard = list(listener.notifies(timeout=30, stop_after=1))
-                    committed = time.monotonic()
-                    assert heard, "no NOTIFY heard"
-                    with loader.engine.connect() as conn:
-                        versions = conn.execute(text(q.POINT_VERSIONS)).all()
-                    key = tuple((layer_id, str(v)) for layer_id, v in versions)
-                    directory = f"{loader.cache_dir}/{key_name(key)}"
-                    while not all(mapped(pid, directory) for pid in workers):
-                        if time.monotonic() - committed > 120:
-                            raise SystemExit("a worker never switched")
-                        time.sleep(0.002)
-                    delays.append(time.monotonic() - committed)
-                    # the first answer after the switch comes from the new rows
-                    wrk(base, paths[:50], 1, 4)
+            delays: list[float] = []
+            layer = "campsites"
+            size = loader.count(layer)
+            for i in range(args.loads):
+                records = list(synthetic(layer, max(size, 1), 100 + i))
+                clock = threading.Thread(
+                    target=time_the_switch, args=(url, loader.cache_dir, workers, delays)
+                )
+                clock.start()
+                time.sleep(0.5)  # listening before the load commits
+                loader.replace_layer(layer, records, data_version=f"reload-{i}")
+                clock.join()
+                wrk(base, paths[:50], 1, 4)
             loader.close()
         print(
             f"{rows}: a new load in every worker after {statistics.median(delays) * 1e3:.0f} ms "
