@@ -232,6 +232,7 @@ class Snapshot:
         self._trees: dict[tuple[str, ...], tuple[cKDTree | None, np.ndarray | None]] = {}
         self._statuses: tuple[tuple[date, int], dict[int, str]] = ((date.min, -1), {})
         self._masks: dict[Filters, np.ndarray] = {}
+        self._kept: dict[Filters, int] = {}
         self._lock = threading.Lock()
         # mapped last: a process that maps docs.bin has its tree and answers from it next
         # (bench/http/near_memory.py watches /proc/<pid>/maps for it)
@@ -318,8 +319,17 @@ class Snapshot:
             with self._lock:
                 if len(self._masks) >= _MASKS:
                     self._masks.clear()
+                    self._kept.clear()
                 self._masks[filters] = mask
         return mask
+
+    def kept(self, filters: Filters) -> int:
+        """How many points pass the filters, remembered with their mask."""
+        count = self._kept.get(filters)
+        if count is None:
+            mask = self.mask(filters)
+            count = self._kept[filters] = self.size if mask is None else int(mask.sum())
+        return count
 
     def _equal(self, name: str, text: str) -> np.ndarray:
         if name == "fee":
@@ -383,7 +393,10 @@ def search(snapshot: Snapshot, query: NearQuery) -> NearAnswer:
     x = lon * snapshot.lon_scale
     n = limit + FIRST_EXTRA
     if mask is not None:  # a filter keeping a tenth of the points: ten times more candidates
-        n = int(n * min(len(mask) / max(int(np.count_nonzero(mask)), 1), 64.0))
+        kept = snapshot.kept(query.filters)
+        if kept == 0:
+            return NearAnswer(snapshot, [], 0 if open_now else None)
+        n = int(n * min(len(mask) / kept, 64.0))
     while True:
         k = min(n, tree.n)
         planar, found = tree.query((x, lat), k=k, distance_upper_bound=radius_deg)
