@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 USAGE = """usage: sharemap <command> [options]
@@ -11,11 +12,12 @@ commands:
   rollback    make the previous version of a layer current again  (sharemap rollback --layer L)
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
+  tiles build build the tile archive (PMTiles) of the current layer versions again
   serve       serve the web API and pages     (sharemap serve [--host H] [--port P] [--workers N])
   demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "rollback", "db", "sources"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources", "tiles"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +41,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def demo(argv: list[str]) -> int:
-    """Load all layers (into the embedded store unless DATABASE_URL is set), then serve."""
+    """Load all layers (into the embedded store unless DATABASE_URL is set), then serve; no tile
+    archive is built unless SHAREMAP_BUILD_TILES=1."""
     from app.cli import parser as serve_parser
 
     serve_parser().parse_args(argv)  # a bad flag fails before the load, not after
     from etl.cli import main as etl_main
+
+    # serve at once: tiles are built live until `sharemap tiles build` makes the archive
+    os.environ.setdefault("SHAREMAP_BUILD_TILES", "0")
 
     code = etl_main(["load"])
     if code != 0:

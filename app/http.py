@@ -1,6 +1,6 @@
-"""HTTP plumbing around every response: proxies and slashes, CORS, gzip for JSON, and one access
-log line per request with its duration (coordinates in it rounded to 0.01°: a person's location
-is personal data)."""
+"""HTTP plumbing around every response: proxies and slashes, CORS, security headers, gzip for
+JSON, and one access log line per request with its duration (coordinates in it rounded to
+0.01°: a person's location is personal data)."""
 
 from __future__ import annotations
 
@@ -30,11 +30,21 @@ GZIP_TYPES = frozenset(
 )
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Content-Disposition, Content-Language, Retry-After",
+    # Content-Range and Content-Length: the pmtiles protocol reads the archive by byte ranges
+    "Access-Control-Expose-Headers": (
+        "ETag, Content-Disposition, Content-Language, Retry-After, Content-Range, Content-Length"
+    ),
+}
+# on every response, tiles answered by app.tile_front too (it replays what the app sent)
+SECURITY_HEADERS = {
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Content-Type-Options": "nosniff",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, Content-Type",
+    "Access-Control-Allow-Headers": (
+        "Accept, Accept-Language, If-None-Match, If-Range, If-Match, Range, Content-Type"
+    ),
     "Access-Control-Max-Age": "86400",
 }
 # query parameters that hold coordinates, and how many decimals of a degree the log keeps
@@ -66,6 +76,8 @@ def install(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         for name, value in CORS_HEADERS.items():
             response.headers.setdefault(name, value)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
         if request.method == "OPTIONS":
             for name, value in PREFLIGHT_HEADERS.items():
                 response.headers.setdefault(name, value)

@@ -100,6 +100,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}'라는 내려받기 파일이 없습니다. 형식: {{레이어}}.geojson, {{레이어}}.csv",
         "there is no download '{value}'; downloads are {{layer}}.geojson and {{layer}}.csv",
     ),
+    "tile_archive_not_built": (
+        "타일 묶음(PMTiles)이 아직 만들어지지 않았습니다. 잠시 뒤에 다시 시도하세요",
+        "the tile archive (PMTiles) of the current data has not been built yet; try again later",
+    ),
     "layer_not_loaded": (
         "레이어 '{value}'는 아직 적재되지 않았습니다",
         "layer '{value}' has not been loaded yet",
@@ -123,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "internal_error": ("예기치 않은 오류가 났습니다", "an unexpected error occurred"),
     "bad_request": ("잘못된 요청입니다", "the request is malformed"),
+    "rate_limited": (
+        "요청이 너무 많습니다({limit}). {retry_after}초 뒤 다시 시도해 주세요",
+        "too many requests ({limit}); try again in {retry_after} s",
+    ),
 }
 
 # HTTP status -> (Korean, English) problem titles.
@@ -131,6 +139,7 @@ TITLES: dict[int, tuple[str, str]] = {
     404: ("찾을 수 없음", "Not found"),
     405: ("허용되지 않는 메서드", "Method not allowed"),
     406: ("제공할 수 없는 형식", "Not acceptable"),
+    429: ("요청이 너무 많음", "Too many requests"),
     500: ("서버 오류", "Internal server error"),
     503: ("일시적으로 사용할 수 없음", "Service unavailable"),
 }
@@ -169,6 +178,10 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+TILE_ARCHIVE_TITLE: tuple[str, str] = (
+    "벡터 타일 묶음 (PMTiles, z0-z14)",
+    "Vector tiles, z0-z14, in one PMTiles archive",
+)
 LICENCE_TITLE: tuple[str, str] = ("공공누리 제1유형 (출처표시)", "KOGL Type 1 (attribution)")
 LICENCE_URL = "https://www.kogl.or.kr/info/licenseType1.do"
 SERVICE_TITLE: tuple[str, str] = ("공유지도", "sharemap — Korea's sharing map")

@@ -8,16 +8,42 @@ from contextlib import closing
 
 from flask import Blueprint, Response, current_app, request, send_file
 
+from app import links
 from app.context import current_store, settings
 from app.download_files import download_file
 from app.errors import NotFound
 from app.params import DownloadParams
+from app.tiles import current_archive
 from layers import export
 from layers.store import FeatureQuery
 
 bp = Blueprint("downloads", __name__)
 
 CONTENT_TYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
+# what a CSV download ends with when the database goes away in the middle of it (the status line
+# is sent by then): a last line that opens a quoted field and never closes it, so that no CSV
+# reader takes the cut file for a complete one. A cut GeoJSON download lacks its closing `]}`.
+CSV_CUT_MARK = b'\r\n"'
+
+
+@bp.get(links.TILE_ARCHIVE_PATH)
+def tile_archive() -> Response:
+    """The tile archive of the current versions, for static hosting and MapLibre's pmtiles
+    protocol: byte ranges (206, If-Range) and conditional requests on the tileset version."""
+    archive = current_archive()
+    if archive is None:
+        raise NotFound("tile_archive_not_built")
+    response = send_file(
+        archive.path,
+        links.PMTILES,
+        as_attachment=True,
+        download_name=f"sharemap-tiles-{archive.token}.pmtiles",
+        conditional=True,
+        etag=archive.token,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/download/<file_name>")
@@ -87,5 +113,9 @@ def csv_body(layer_id: str, chunks: Generator[str]) -> Generator[bytes]:
     """UTF-8 with a byte order mark (so that Excel reads Korean), a header, then the rows."""
     with closing(chunks):
         yield "\ufeff".encode() + export.csv_text([export.csv_columns(layer_id)]).encode()
-        for chunk in chunks:
-            yield chunk.encode()
+        try:
+            for chunk in chunks:
+                yield chunk.encode()
+        except Exception:
+            yield CSV_CUT_MARK
+            raise

@@ -42,8 +42,12 @@ def open_store(
         from layers.store.postgis import PostgisStore
 
         cache_dir = None if data_dir is None else near_cache_dir(data_dir)
+        archive_dir = Path(data_dir).expanduser() / "tiles" if data_dir is not None else None
         return PostgisStore(
-            database_url, statement_timeout_ms=statement_timeout_ms, cache_dir=cache_dir
+            database_url,
+            statement_timeout_ms=statement_timeout_ms,
+            cache_dir=cache_dir,
+            archive_dir=archive_dir,
         )
     if data_dir is None:
         raise StoreUnavailable(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layers.export import ExportFormat
@@ -135,6 +136,22 @@ class Store(ABC):
         from layers.store import places_search
 
         return places_search.scan(self, text, layers, limit)
+
+    # -- tile archives (layers/tilearchive.py): one per tileset version -------------------
+
+    def has_tile_archive(self, token: str) -> bool:
+        """True when the archive of tileset version `token` is stored."""
+        return False
+
+    def tile_archive(self, token: str) -> Path | None:
+        """A local file holding the archive of tileset version `token`, or None while the store
+        has none (the app then builds tiles live)."""
+        return None
+
+    def save_tile_archive(self, token: str, path: Path) -> None:
+        """Keep the archive file at `path` (taken over) as tileset version `token`, and only as
+        many archives as the store keeps versions of a layer, the newest."""
+        raise StoreError(f"{type(self).__name__} cannot keep tile archives")
 
     def warm_up(self) -> None:  # noqa: B027 - optional hook
         """Build now what the first near-me query would (indexes in memory), so that it is not a

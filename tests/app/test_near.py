@@ -320,3 +320,21 @@ def test_the_snapshot_json_is_the_feature_dict_serialised(
             checked += 1
             position += 1
     assert checked > 20000
+
+
+def test_free_parking_near_a_testing_site_comes_first_when_asked(
+    api: FlaskClient, all_rows: Rows
+) -> None:
+    """`fee` of testing_site_parking is free/paid/unknown from 요금정보; free=true keeps the free
+    lots only, the same ones brute force finds, each with the site it is near."""
+    lots = all_rows["testing_site_parking"]
+    assert {r.fee for r in lots} <= {"free", "paid", "unknown"}
+    free = [r for r in lots if r.fee == "free"]
+    assert free and len(free) < len(lots)
+    site = free[len(free) // 2]
+    lon, lat = site.lon + 0.002, site.lat + 0.002
+    body = near(api, lat=lat, lon=lon, layers="testing_site_parking", free="true", limit=20)
+    expected, _ = brute_force(all_rows, lon, lat, ("testing_site_parking",), 20, 20000.0, free=True)
+    assert_same(body, expected)
+    assert body["features"] and all(f["properties"]["fee"] == "free" for f in body["features"])
+    assert all(f["properties"]["details"]["site_name"] for f in body["features"])

@@ -26,6 +26,10 @@ def test_gunicorn_settings_stream_downloads() -> None:
     assert options["workers"] == 3 and options["bind"] == "127.0.0.1:9999"
     assert options["timeout"] >= 60
     assert options["accesslog"] is None  # the app logs requests itself, coordinates rounded
+    # what a client may send is bounded (README: Limits and security headers)
+    assert options["limit_request_line"] == 4094
+    assert options["limit_request_fields"] == 50
+    assert options["limit_request_field_size"] == 8190
 
 
 def test_serve_answers_and_logs(loaded_db: tuple[str, list], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pyproj import Transformer
 
 from etl.jobs import JobSettings, run
 from etl.read import read_table
+from geo.hours import Schedule
 from layers import registry
 from layers.store.postgis import PostgisStore
 
@@ -38,7 +39,7 @@ def test_row_counts_match_the_files(loaded_db, real_source_dir: Path) -> None:  
         spec = registry.get(layer_id)
         expected = 0
         for s in registry.sources_for(layer_id):
-            if spec.schema(s.schema).kind == "sites":
+            if spec.schema(s.schema).kind in ("sites", "facilities"):
                 continue
             expected += sum(1 for _ in read_table(real_source_dir / s.path).rows)
         assert reports[layer_id].rows_read == expected, layer_id
@@ -69,7 +70,7 @@ def test_reject_reasons_say_why(loaded_db) -> None:  # type: ignore[no-untyped-d
 def _raw_rows(real_source_dir: Path):  # type: ignore[no-untyped-def]
     rows: dict[str, dict[int, dict]] = {}
     for s in registry.sources():
-        if s.layer in registry.LAYER_IDS and s.default:
+        if s.layer in registry.LAYER_IDS and s.default and (real_source_dir / s.path).is_file():
             rows[Path(s.path).name] = dict(read_table(real_source_dir / s.path).rows)
     return rows
 
@@ -159,10 +160,22 @@ def test_reloading_identical_files_changes_nothing(
 
 
 def test_hours_are_structured_where_parsable(store: PostgisStore, loaded_db) -> None:  # type: ignore[no-untyped-def]
-    toilets = reports_by_layer(loaded_db)["public_toilets"]
-    assert toilets.hours_parsed / toilets.hours_texts > 0.7
-    with_hours = [r for r in store.features("public_toilets") if r.opening_hours]
-    assert with_hours and all(r.opening_hours_raw for r in with_hours)
+    reports = reports_by_layer(loaded_db)
+    # measured on the real files: toilets 88.9 % (정시, 업무시간 … name no times), shelters
+    # 93.7 %, campsites 77 % (1일, 유동적임 …)
+    for layer, share in (("public_toilets", 0.88), ("cooling_shelters", 0.9), ("campsites", 0.75)):
+        assert reports[layer].hours_parsed / reports[layer].hours_texts >= share, layer
+    for layer in ("public_toilets", "cooling_shelters", "campsites"):
+        spec = registry.get(layer)
+        with_hours = [r for r in store.features(layer) if r.opening_hours]
+        assert with_hours and all(r.opening_hours_raw for r in with_hours)
+        # the jsonb keeps seasons, conditions and stays: what is read back is what was parsed
+        for r in with_hours[:3000]:
+            assert Schedule.from_json(r.opening_hours) == spec.read_hours(r.opening_hours_raw)
+    # campsites keep the 이용시간 text they cannot read
+    campsites = list(store.features("campsites"))
+    assert all(r.opening_hours_raw == r.props["usage_time"] for r in campsites)
+    assert any(r.opening_hours_raw and not r.opening_hours for r in campsites)
 
 
 def test_parking_lots_carry_their_testing_site(store: PostgisStore) -> None:
@@ -170,6 +183,23 @@ def test_parking_lots_carry_their_testing_site(store: PostgisStore) -> None:
     assert lots
     for lot in lots:
         assert lot.props["site_name"]
-        assert lot.props["site_precision"] in ("address", "building")
+        assert lot.props["site_precision"] in ("facility", "address", "building")
+        assert (lot.props["site_precision"] == "facility") == bool(lot.props["site_facility"])
         assert 0 <= lot.props["distance_m"] <= 1000
     assert any(lot.fee == "free" for lot in lots)
+
+
+def test_screening_sites_are_placed_at_their_hira_records(loaded_db) -> None:  # type: ignore[no-untyped-def]
+    """Bounds from the data (measured: KDCA 625 of 636 rows at a HIRA record, MOHW 595 of
+    612, safe hospitals 337 of 341; 579 sites with a lot within 1 km, 356 with a free one).
+    Before the HIRA records the gazetteer placed 128 rows."""
+    sites = reports_by_layer(loaded_db)["testing_site_parking"].companions[0]
+    placed = sites.extra["rows_placed"]
+    print("rows placed:", placed, "HIRA outcomes:", sites.extra["hira_outcomes"])
+    assert placed["KDCA-screening-centers"]["facility"] >= 600
+    assert placed["MOHW-screening-centers"]["facility"] >= 570
+    assert placed["MOHW-safe-hospitals"]["facility"] >= 320
+    lots = reports_by_layer(loaded_db)["testing_site_parking"].records
+    with_lots = {lot.props["site_id"] for lot in lots}
+    assert len(with_lots) >= 500
+    assert len({lot.props["site_id"] for lot in lots if lot.fee == "free"}) >= 300
