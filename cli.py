@@ -12,12 +12,15 @@ commands:
   rollback    make the previous version of a layer current again  (sharemap rollback --layer L)
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
+  schema      save, list or remove the column mapping of a new file layout
+              (sharemap schema add --layer L FILE [--columns ROLE=COLUMN,...] [--name N];
+               sharemap schema list [--layer L]; sharemap schema remove --layer L NAME)
   tiles build build the tile archive (PMTiles) of the current layer versions again
   serve       serve the web API and pages     (sharemap serve [--host H] [--port P] [--workers N])
   demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "rollback", "db", "sources", "tiles"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources", "schema", "tiles"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -328,7 +328,11 @@ def near_config(lang: str, basemap: Basemap) -> dict[str, Any]:
     """The settings static/pages/near.js reads."""
     return {
         "lang": lang,
-        "api": {"near": url_for("near.near"), "places": url_for("pages.places")},
+        "api": {
+            "near": url_for("near.near"),
+            "layers": url_for("near.layers"),
+            "places": url_for("pages.places"),
+        },
         "itemUrl": f"{request.script_root}/collections/{{layer}}/items/{{id}}",
         "basemap": basemap_config(basemap),
         "start": {**START, **_start_point()},

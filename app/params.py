@@ -113,6 +113,12 @@ NEAR_PARAMS: tuple[Param, ...] = (
         {"type": "boolean", "default": False},
         "true: only features known to be wheelchair accessible.",
     ),
+    Param(
+        "labels",
+        {"type": "boolean", "default": False},
+        "true: the answer also holds the layers' titles and field labels (`layers`, `labels`), "
+        "as GET /api/layers serves them.",
+    ),
     LANG,
 )
 
@@ -465,6 +471,7 @@ class NearParams:
     free: bool
     wheelchair: bool
     lang: Lang
+    labels: bool = False
 
     @classmethod
     def from_args(
@@ -506,6 +513,7 @@ class NearParams:
             free=boolean(args, "free"),
             wheelchair=boolean(args, "wheelchair"),
             lang=lang,
+            labels=boolean(args, "labels"),
         )
 
     @property

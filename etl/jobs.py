@@ -43,10 +43,17 @@ class LoadOptions:
     force: bool = False  # allow removing more than half of a layer's rows
     crs: int | None = None  # EPSG of the files' coordinates (None = detect)
     encoding: str | None = None  # of the files' text (None = sniff)
+    columns: tuple[tuple[str, str], ...] = ()  # role -> column (--columns)
+    schema_dir: Path | None = None  # the user's saved schemas
 
     @property
     def read(self) -> ReadOptions:
-        return ReadOptions(encoding=self.encoding, crs=self.crs)
+        return ReadOptions(
+            encoding=self.encoding,
+            crs=self.crs,
+            columns=dict(self.columns) or None,
+            schema_dir=self.schema_dir,
+        )
 
 
 def missing_files_message(source_dir: Path, missing: Sequence[registry.Source]) -> str:
