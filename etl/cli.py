@@ -142,7 +142,7 @@ def main(argv: Sequence[str]) -> int:
         if args.command == "load":
             _check_load_args(args)
         elif args.command == "rollback":
-            _check_layer(args.layer)
+            _check_layer(args.layer, "rollback")
         elif args.command == "schema":
             _check_schema_args(args)
     except UsageError as exc:
@@ -173,14 +173,22 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_FAILED
 
 
-def _check_layer(layer_id: str) -> None:
+def _check_layer(layer_id: str, command: str) -> None:
+    from etl.jobs import companion_owners
+
     if layer_id not in (*registry.REFERENCE_IDS, *registry.LAYER_IDS):
         raise UsageError(str(registry.UnknownLayer(layer_id)))
+    owner = companion_owners().get(layer_id)
+    if owner is not None:
+        raise UsageError(
+            f"sharemap {command}: {layer_id} is derived and written together with {owner};"
+            f" use --layer {owner}"
+        )
 
 
 def _check_load_args(args: argparse.Namespace) -> None:
     for layer_id in args.layers or ():
-        _check_layer(layer_id)
+        _check_layer(layer_id, "load")
     if args.files:
         if not args.layers or len(set(args.layers)) != 1:
             raise UsageError("sharemap load: FILEs need exactly one --layer (the layer they load)")
@@ -219,7 +227,7 @@ def _parse_columns(texts: Sequence[str] | None, layer_id: str | None) -> dict[st
 
 def _check_schema_args(args: argparse.Namespace) -> None:
     if args.layer is not None:
-        _check_layer(args.layer)
+        _check_layer(args.layer, "schema")
         if args.layer in registry.REFERENCE_IDS:
             raise UsageError(f"sharemap schema: {args.layer!r} has no schemas to save")
     if args.schema_command == "add":

@@ -10,6 +10,8 @@ from functools import partial
 from importlib import import_module
 from pathlib import Path
 
+import numpy as np
+
 from etl import load as L
 from etl.load import InputFile, LayerReport, LoadRefused, ReadOptions
 from etl.merge import content_hash
@@ -341,7 +343,7 @@ def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
     """Parking lots within SHAREMAP_PARKING_RADIUS_M of a screening site placed at its HIRA
     record or geocoded at address/building precision (the testing_site_parking derivation)."""
     from etl.site_match import source_matcher
-    from etl.testing_sites import geocode_sites, join_parking, rows_placed
+    from etl.testing_sites import geocode_sites, join_parking, rows_placed, site_records
 
     spec = registry.get(d.located.report.layer)
     radius_m = d.settings.parking_radius_m
@@ -380,7 +382,27 @@ def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
             )
     report.records = joined
     report.extra["free_lots"] = sum(1 for r in joined if r.fee == "free")
+    # the companion layer testing_sites: the sites the lots' site_id names
+    sites_report.records = _in_regions(site_records(sites, joined, radius_m), d.regions)
+    sites_report.extra["with_lots"] = sum(1 for r in sites_report.records if r.props["lots"])
+    sites_report.extra["with_free_lots"] = sum(
+        1 for r in sites_report.records if r.props["free_lots"]
+    )
     return report
+
+
+def _in_regions(records: list[FeatureRecord], regions: RegionIndex) -> list[FeatureRecord]:
+    """The records with the 시도/시군구 of the region they are in."""
+    if not records:
+        return records
+    found = regions.assign(
+        np.array([r.lon for r in records], dtype=float),
+        np.array([r.lat for r in records], dtype=float),
+    )
+    return [
+        replace(r, sido=g.sido, sigungu=g.sigungu) if g is not None else r
+        for r, g in zip(records, found, strict=True)
+    ]
 
 
 def split_kinds(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from etl.geocode import (
 from etl.merge import content_hash
 from etl.site_match import Match, SiteMatcher
 from geo.distance import degree_radius, distances_m, rank_key
+from layers.clean import NO_DATA, tidy_text
 from layers.record import FeatureRecord, Reject
 
 LAYER_ID = "testing_site_parking"
@@ -63,6 +64,8 @@ class Site:
     facility: str | None = None  # the HIRA record's name, when placed at one (precision facility)
     row_datasets: tuple[str, ...] = ()  # the dataset of every row merged into it, the first's too
     hira_outcome: str | None = None  # the HIRA match's outcome (etl.site_match.Outcome)
+    # the row the site was first read from (its phone, hours and date make the site's record)
+    first: SiteRow | None = field(default=None, compare=False, repr=False)
 
     @property
     def joinable(self) -> bool:
@@ -201,6 +204,7 @@ def geocode_sites(
             facility=d.facility.record.name if d.facility and d.facility.record else None,
             row_datasets=tuple(d.datasets),
             hira_outcome=d.facility.outcome if d.facility else None,
+            first=d.first,
         )
         sites.append(site)
         counts[site.precision or "none"] += 1
@@ -352,3 +356,69 @@ def _join_chunk(
                 "distance_m": distance,
             },
         )
+
+
+SITES_LAYER_ID = "testing_sites"
+DAY_TYPES: tuple[str, ...] = ("weekday", "saturday", "holiday")
+
+
+def site_records(
+    sites: Sequence[Site], lots: Sequence[FeatureRecord], radius_m: float
+) -> list[FeatureRecord]:
+    """The `testing_sites` records: every site placed well enough for the join (the sites the
+    lots' `site_id` names), with its first row's phone and hours by day type as published, and
+    how many of `lots` (the joined lots), and of the free ones, are within `radius_m` of it."""
+    usable = sorted((s for s in sites if s.joinable), key=lambda s: s.id)
+    placed = [lot for lot in lots if math.isfinite(lot.lon) and math.isfinite(lot.lat)]
+    lot_lon = np.array([lot.lon for lot in placed], dtype=float)
+    lot_lat = np.array([lot.lat for lot in placed], dtype=float)
+    free = np.array([lot.fee == "free" for lot in placed], dtype=bool)
+    tree = cKDTree(np.column_stack([lot_lon, lot_lat])) if placed else None
+    records = []
+    for site in usable:
+        assert site.lon is not None and site.lat is not None
+        lots_near = free_near = 0
+        if tree is not None:
+            idx = np.asarray(
+                tree.query_ball_point((site.lon, site.lat), r=degree_radius(site.lat, radius_m)),
+                dtype=int,
+            )
+            if idx.size:
+                within = distances_m(site.lon, site.lat, lot_lon[idx], lot_lat[idx]) <= radius_m
+                lots_near = int(within.sum())
+                free_near = int((within & free[idx]).sum())
+        records.append(_site_record(site, lots_near, free_near))
+    return records
+
+
+def _site_record(site: Site, lots: int, free_lots: int) -> FeatureRecord:
+    assert site.lon is not None and site.lat is not None
+    first = site.first
+    norm: Any = first.norm if first is not None else None
+    mapped: Mapping[str, Any] = getattr(first, "mapped", None) or {}
+    schedule = getattr(norm, "schedule", None)
+    props: dict[str, Any] = {
+        "kind": site.kind,
+        **{f"{d}_hours": tidy_text(mapped.get(f"{d}_hours"), none_for=NO_DATA) for d in DAY_TYPES},
+        "precision": site.precision,
+        "facility": site.facility,
+        "lots": lots,
+        "free_lots": free_lots,
+        "sido_text": norm.props.get("sido_text") if norm is not None else None,
+        "sigungu_text": norm.props.get("sigungu_text") if norm is not None else None,
+        "also_in": list(site.also_in) or None,
+    }
+    return FeatureRecord(
+        layer=SITES_LAYER_ID,
+        id=site.id,
+        name=site.name,
+        lon=round(site.lon, 7),
+        lat=round(site.lat, 7),
+        address=site.address,
+        phone=getattr(norm, "phone", None),
+        opening_hours_raw=getattr(norm, "opening_hours_raw", None),
+        opening_hours=schedule.to_json() if schedule is not None else None,
+        source=f"{first.file.path.name}#{first.row}" if first is not None else site.source,
+        updated_at=getattr(norm, "updated_at", None),
+        props=props,
+    )

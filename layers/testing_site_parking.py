@@ -415,8 +415,13 @@ SPEC = LayerSpec(
     normalise=normalise,
     order=50,
     # lots (kind "parking") near the sites (kind "sites") the loader geocodes
+    # the sites themselves are the companion layer testing_sites, written and rolled back
+    # with it
     derivation=Derivation(
-        derive="etl.jobs:derive_testing_site_parking", features_kind=PARKING, inputs=(SITES,)
+        derive="etl.jobs:derive_testing_site_parking",
+        features_kind=PARKING,
+        inputs=(SITES,),
+        companions=("testing_sites",),
     ),
     generic_name_words=(r"주차장", r"공영"),
     tile_fields=("capacity", "site_name"),

@@ -33,6 +33,17 @@ def test_unknown_layer_is_a_usage_error(empty_db: str) -> None:
     assert "public_toilets" in proc.stderr
 
 
+@pytest.mark.parametrize("command", ["load", "rollback"])
+def test_testing_sites_is_loaded_and_rolled_back_only_with_its_parking(
+    command: str, tmp_path: Path
+) -> None:
+    # a usage error before any store is opened: the URL is never used
+    proc = sharemap(command, "--layer", "testing_sites", "--database-url", "postgresql:///nowhere")
+    assert_clean_failure(proc, 2)
+    assert f"sharemap {command}: testing_sites" in proc.stderr
+    assert "use --layer testing_site_parking" in proc.stderr
+
+
 def test_bad_flag_is_a_usage_error() -> None:
     assert_clean_failure(sharemap("load", "--frobnicate"), 2)
     assert_clean_failure(sharemap("nonsense"), 2)

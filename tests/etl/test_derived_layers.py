@@ -162,6 +162,31 @@ def test_a_derived_layer_and_its_companion_load_and_roll_back_together(tmp_path:
 
 @pytest.mark.usefixtures("demo_registry")
 def test_companions_are_owned_and_never_loaded_alone() -> None:
-    assert jobs.companion_owners() == {EXTRAS: PAIRS}
+    assert jobs.companion_owners() == {EXTRAS: PAIRS, "testing_sites": "testing_site_parking"}
     assert jobs.features_kind(registry.get(PAIRS)) == "points"
     assert jobs.features_kind(registry.get("parks")) is None
+
+
+def _site(layer: str, n: int) -> FeatureRecord:
+    return FeatureRecord(layer=layer, id=f"{layer}:{n}", name=f"{layer} {n}", lon=127.0, lat=37.5)
+
+
+def test_testing_sites_roll_back_with_their_parking(tmp_path: Path) -> None:
+    """The real spec: testing_sites is testing_site_parking's companion, in both directions."""
+    assert jobs.companion_owners()["testing_sites"] == "testing_site_parking"
+    store = open_store(None, data_dir=tmp_path / "data")
+    try:
+        for n in (1, 2):
+            for layer in ("testing_site_parking", "testing_sites"):
+                store.replace_layer(layer, iter([_site(layer, n)]), data_version=f"v{n}")
+        assert jobs.rollback(store, "testing_site_parking") == "v1"
+        assert store.version("testing_sites") == "v1"
+        assert [r.id for r in store.features("testing_sites")] == ["testing_sites:1"]
+        # nothing older to go back to: both stay as they are
+        assert jobs.rollback(store, "testing_sites") is None
+        assert (store.version("testing_site_parking"), store.version("testing_sites")) == (
+            "v1",
+            "v1",
+        )
+    finally:
+        store.close()
