@@ -152,6 +152,13 @@ SCRIPT_TEXT: dict[str, tuple[str, str]] = {
     "show_on_map": ("지도에서 보기", "Show on the map"),
     "show_in_list": ("목록에서 보기", "Show in the list"),
     "details": ("자세히", "Details"),
+    "site_parking": ("이 진료소 주변 주차장 (무료 먼저)", "Parking near this site (free first)"),
+    "site_parking_counts": (
+        "{radius} 안 주차장 {lots}곳, 무료 {free}곳",
+        "{lots} parking lots within {radius}, {free} free",
+    ),
+    "site_parking_none": ("{radius} 안에 주차장이 없습니다.", "No parking lot within {radius}."),
+    "site_parking_more": ("가까운 {n}곳만 보입니다.", "Only the nearest {n} are shown."),
     "wheelchair_yes": ("휠체어 이용 가능", "Wheelchair accessible"),
     "wheelchair_no": ("휠체어 이용 어려움", "Not wheelchair accessible"),
     "hours": ("운영시간", "Hours"),
@@ -214,7 +221,7 @@ def layer_entries(lang: str) -> list[LayerEntry]:
             colour=spec.colour,
             sources=tuple(
                 SourceLine(s.publisher, s.title, s.portal, s.reference_date)
-                for s in registry.sources_for(spec.id)
+                for s in registry.provenance(spec.id)
             ),
             first_view=spec.first_view,
         )
@@ -337,6 +344,8 @@ def near_config(lang: str, basemap: Basemap) -> dict[str, Any]:
         "basemap": basemap_config(basemap),
         "start": {**START, **_start_point()},
         "perLayer": NEAR_PER_LAYER,
+        # a testing site's parking lots: those within the radius the load joined them by
+        "parkingRadiusM": settings().SHAREMAP_PARKING_RADIUS_M,
         "layers": _layer_config(lang),
         "chosen": _chosen_layers(),
         "appName": base_url(),

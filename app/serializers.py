@@ -263,7 +263,7 @@ def sources(layer_id: str) -> list[dict[str, str]]:
             "region": s.region,
             "reference_date": s.reference_date,
         }
-        for s in registry.sources_for(layer_id)
+        for s in registry.provenance(layer_id)
     ]
 
 

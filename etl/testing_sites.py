@@ -28,6 +28,8 @@ from layers.clean import NO_DATA, tidy_text
 from layers.record import FeatureRecord, Reject
 
 LAYER_ID = "testing_site_parking"
+# the companion layer of the sites themselves; a site's id is a feature id of it
+SITES_LAYER_ID = "testing_sites"
 # only these place a site well enough to say which parking lots are near it
 JOIN_PRECISIONS: frozenset[str] = frozenset({"facility", "address", "building"})
 # the KDCA 2022 list is the primary source; the 2020 MOHW lists add sites it lacks
@@ -177,7 +179,7 @@ def geocode_sites(
                 by_key.setdefault(k, same)
             continue
         site = Site(
-            id=f"site:{dataset}:h{content_hash(*keys[:1], address, name)}",
+            id=f"{SITES_LAYER_ID}:{dataset}:h{content_hash(*keys[:1], address, name)}",
             name=name,
             address=address,
             kind=_kind(row),
@@ -358,7 +360,6 @@ def _join_chunk(
         )
 
 
-SITES_LAYER_ID = "testing_sites"
 DAY_TYPES: tuple[str, ...] = ("weekday", "saturday", "holiday")
 
 

@@ -112,6 +112,15 @@ def sources_for(layer_id: str, *, default_only: bool = True) -> tuple[Source, ..
     return tuple(s for s in sources() if s.layer == layer_id and (s.default or not default_only))
 
 
+def provenance(layer_id: str) -> tuple[Source, ...]:
+    """The default sources a layer's features come from: its own, or, for a companion layer
+    (derived in another layer's load, LayerSpec.derivation.companions), its owner's."""
+    for spec in all_specs():
+        if spec.derivation and layer_id in spec.derivation.companions:
+            return sources_for(spec.id)
+    return sources_for(layer_id)
+
+
 def source_by_name(name: str) -> Source | None:
     """The manifest entry whose path or file name is `name`."""
     for s in sources():

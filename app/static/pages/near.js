@@ -211,7 +211,81 @@
     if (p.opening_hours_raw) li.append(el("p", { class: "hours" }, `${T.hours}: ${p.opening_hours_raw}`));
     if (p.address) li.append(el("p", { class: "address" }, p.address));
     li.append(actions(f, n));
+    if (p.layer === "testing_sites") li.append(siteParking(f));
     return li;
+  }
+
+  // -- a testing site's parking lots: near-me around the site, free ones first -----------------------
+  function siteParking(f) {
+    const d = f.properties.details || {};
+    const radius = formatDistance(cfg.parkingRadiusM);
+    const box = el("div", { class: "site-parking" });
+    if (Number.isInteger(d.lots)) {
+      const counts = T.site_parking_counts.replace("{radius}", radius).replace("{lots}", d.lots).replace("{free}", d.free_lots);
+      box.append(el("p", { class: "site-parking-counts" }, counts));
+    }
+    const button = el("button", { type: "button", class: "site-parking-show", "aria-expanded": "false" }, T.site_parking);
+    const list = el("ol", { class: "site-parking-list", hidden: "" });
+    button.addEventListener("click", async () => {
+      if (button.getAttribute("aria-expanded") === "true") {
+        list.hidden = true;
+        button.setAttribute("aria-expanded", "false");
+        return;
+      }
+      button.disabled = true;
+      try {
+        showSiteParking(list, await siteParkingLots(f), radius);
+        list.hidden = false;
+        button.setAttribute("aria-expanded", "true");
+      } catch (err) {
+        say(T.error.replace("{detail}", err.message));
+      } finally {
+        button.disabled = false;
+      }
+    });
+    box.append(button, list);
+    return box;
+  }
+
+  async function siteParkingLots(f) {
+    const [lon, lat] = f.geometry.coordinates;
+    const url = (free) => {
+      const q = new URLSearchParams({
+        lat: lat.toFixed(6),
+        lon: lon.toFixed(6),
+        layers: "testing_site_parking",
+        radius_m: cfg.parkingRadiusM,
+        limit: 100,
+        lang: cfg.lang,
+      });
+      if (free) q.set("free", "true");
+      return cfg.api.near + "?" + q;
+    };
+    const [free, all] = await Promise.all([getJSON(url(true)), getJSON(url(false))]);
+    const seen = new Set(free.features.map((lot) => lot.id));
+    return [...free.features, ...all.features.filter((lot) => !seen.has(lot.id))];
+  }
+
+  function showSiteParking(list, lots, radius) {
+    list.replaceChildren();
+    if (!lots.length) {
+      list.append(el("li", {}, T.site_parking_none.replace("{radius}", radius)));
+      return;
+    }
+    for (const lot of lots) {
+      const q = lot.properties;
+      const item = el("li", { class: "site-parking-lot", "data-id": lot.id, "data-fee": q.fee }, [
+        el("strong", {}, q.name),
+        " ",
+        el("span", { class: "badge fee-" + q.fee }, T["fee." + q.fee]),
+        " · ",
+        formatDistance(q.distance_m),
+      ]);
+      if (q.fee_text) item.append(el("br"), el("small", {}, q.fee_text));
+      if (q.address) item.append(el("br"), el("small", {}, q.address));
+      list.append(item);
+    }
+    if (lots.length >= 100) list.append(el("li", { class: "note" }, T.site_parking_more.replace("{n}", 100)));
   }
 
   function badges(p) {
