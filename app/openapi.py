@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from app import links
+from app import links, messages
 from app.params import (
     COLLECTION_PARAMS,
     DOWNLOAD_PARAMS,
@@ -140,7 +140,7 @@ def paths() -> dict[str, Any]:
         ),
         "/collections": _operation(
             "getCollections",
-            "The five layers as collections",
+            "The layers as collections: " + ", ".join(registry.LAYER_IDS),
             COLLECTION_PARAMS,
             json_or_html("Collections"),
             tags=("OGC API - Features",),
@@ -182,7 +182,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id}, with its property filters",
+            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            "filters",
             items_params(layer_id),
             geojson_or_html("FeatureCollection"),
             tags=("OGC API - Features",),
@@ -194,7 +195,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/download/{layer_id}.geojson"] = _operation(
             f"downloadGeoJSON_{layer_id}",
-            f"All (or filtered) {layer_id} features as one RFC 7946 GeoJSON file, streamed",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as one "
+            "RFC 7946 GeoJSON file, streamed",
             DOWNLOAD_PARAMS,
             _content((links.GEOJSON, _ref("FeatureCollection"))),
             tags=("Downloads",),
@@ -202,7 +204,8 @@ def paths() -> dict[str, Any]:
         )
         out[f"/download/{layer_id}.csv"] = _operation(
             f"downloadCSV_{layer_id}",
-            f"All (or filtered) {layer_id} features as CSV (UTF-8 with BOM; lon, lat, WKT)",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as CSV "
+            "(UTF-8 with BOM; lon, lat, WKT)",
             DOWNLOAD_PARAMS,
             _content(("text/csv", {"type": "string"})),
             tags=("Downloads",),
@@ -480,8 +483,8 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                "Public bike stations, toilets, cooling shelters, campsites and parking near "
-                "testing sites in South Korea: near-me search, OGC API - Features, downloads. "
+                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."
             ),

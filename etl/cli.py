@@ -293,13 +293,14 @@ def _open_store(args: argparse.Namespace, config: Config) -> Store:
 
 
 def _rollback(args: argparse.Namespace, config: Config) -> int:
+    from etl.jobs import rollback
     from layers.store import StoreError
 
     try:
         store = _open_store(args, config)
         try:
             before = store.version(args.layer)
-            now = store.rollback(args.layer)
+            now = rollback(store, args.layer)
             rows = store.count(args.layer) if now is not None else 0
             if now is not None and config.SHAREMAP_BUILD_TILES:
                 tiles_after_load(store)

@@ -173,13 +173,15 @@ def test_open_now_equals_brute_force(api: FlaskClient, all_rows: Rows, at: str) 
     assert left_out > 0  # the count was exercised
 
 
-def test_default_is_all_layers_ten_results_sorted(api: FlaskClient, all_rows: Rows) -> None:
+def test_default_is_the_default_layers_ten_results_sorted(api: FlaskClient, all_rows: Rows) -> None:
     body = near(api, lat=37.5665, lon=126.9780)
-    expected, _ = brute_force(all_rows, 126.9780, 37.5665, registry.LAYER_IDS, 10, 20000.0)
+    default = registry.near_default_ids()
+    expected, _ = brute_force(all_rows, 126.9780, 37.5665, default, 10, 20000.0)
     assert_same(body, expected)
     distances = [f["properties"]["distance_m"] for f in body["features"]]
     assert distances == sorted(distances)
-    assert body["query"]["layers"] == list(registry.LAYER_IDS)
+    assert body["query"]["layers"] == list(default)
+    assert "parks" not in default and set(default) < set(registry.LAYER_IDS)
     assert "unknown_hours_excluded" not in body
     feature = body["features"][0]
     assert feature["geometry"]["type"] == "Point"
@@ -196,6 +198,17 @@ def test_default_is_all_layers_ten_results_sorted(api: FlaskClient, all_rows: Ro
     ):
         assert key in props
     assert round(props["distance_m"], 1) == props["distance_m"]
+
+
+def test_parks_are_found_when_asked_for(api: FlaskClient, all_rows: Rows) -> None:
+    # a children's park area of Seoul, 강서구: parks are the nearest of all layers there
+    body = near(api, lat=37.5509, lon=126.8495, layers="parks,public_toilets", limit=20)
+    expected, _ = brute_force(all_rows, 126.8495, 37.5509, ("parks", "public_toilets"), 20, 20000.0)
+    assert_same(body, expected)
+    parks = [f for f in body["features"] if f["properties"]["layer"] == "parks"]
+    assert parks and {"park_type", "area_m2"} <= set(parks[0]["properties"]["details"])
+    default = near(api, lat=37.5509, lon=126.8495, limit=100)
+    assert all(f["properties"]["layer"] != "parks" for f in default["features"])
 
 
 def test_limit_is_total_across_layers(api: FlaskClient) -> None:
