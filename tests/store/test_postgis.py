@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from layers.record import FeatureRecord
+from layers.record import FeatureRecord, Reject
 from layers.store.postgis import PostgisStore, engine_url
 from tests.store.synthetic import synthetic
 
@@ -103,6 +103,8 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
     reader_url = make_url(engine_url(empty_db)).set(username="sharemap_reader")
     reader = PostgisStore(reader_url.render_as_string(hide_password=False))
     assert reader.count("campsites") == 3  # it can read
+    pg.store_rejects("campsites", "v1", [Reject("campsites", "a.csv", 2, "duplicate")])
+    assert [r.reason for r in reader.rejects("campsites")] == ["duplicate"]
     engine = create_engine(reader_url)
     with engine.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
         conn.execute(text("DELETE FROM feature"))

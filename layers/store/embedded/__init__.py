@@ -9,6 +9,7 @@ the new one, never a half-written file. Readers stat the manifest at most every
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.tiles import Tile
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import (
     FeatureQuery,
     Hit,
@@ -26,6 +27,7 @@ from layers.store.base import (
     NearQuery,
     StaleVersion,
     Store,
+    StoreError,
     StoreUnavailable,
     TilePoint,
     TileQuery,
@@ -219,6 +221,34 @@ class EmbeddedStore(Store):
             self._commit(manifest.with_versions(layer_id, kept[-keep:]), manifest)
         return LoadOutcome(layer_id, data_version, rows, changed=True)
 
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        disk.check_layer_id(layer_id)
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            entry = _find(manifest, layer_id, data_version)
+            if entry is None:
+                raise StoreError(f"{layer_id} has no kept version {data_version}")
+            rows = [r.__dict__ for r in sorted(rejects, key=_reject_key)]
+            with disk.placed_atomically(self.directory / disk.rejects_file(entry.file)) as tmp:
+                tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    def rejects(self, layer_id: str) -> list[Reject]:
+        for _ in range(_RETRIES):
+            entry = self._current().current(layer_id)
+            if entry is None:
+                return []
+            path = self.directory / disk.rejects_file(entry.file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                if (self.directory / entry.file).exists():
+                    return []  # a version loaded before rejects were kept
+                with self._lock:
+                    self._reload()  # pruned by a newer load: catch up
+                continue
+            return [Reject(**row) for row in json.loads(text)]
+        raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
+
     def _writable_manifest(self) -> Manifest:
         """The manifest on disk (holding the write lock), after clearing a dead writer's files."""
         manifest, _signature = disk.read_manifest(self.directory)
@@ -369,6 +399,10 @@ def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Versio
 def _current_id(manifest: Manifest, layer_id: str) -> int | None:
     entry = manifest.current(layer_id)
     return entry.version_id if entry else None
+
+
+def _reject_key(r: Reject) -> tuple[str, int]:
+    return (r.file, r.row)
 
 
 def _part_key(part: IndexPart) -> tuple[str, int]:

@@ -207,6 +207,27 @@ LAYER_INFO = text(
 )
 
 
+# -- rejected rows (migration 0003) ----------------------------------------------------------
+
+KEPT_VERSION = text(
+    "SELECT version_id FROM layer_version WHERE layer_id = :layer_id "
+    "AND data_version = :data_version AND status IN ('current', 'previous') "
+    "ORDER BY status = 'current' DESC, version_id DESC LIMIT 1"
+)
+
+DELETE_REJECTS = text("DELETE FROM reject WHERE version_id = :version_id")
+
+COPY_REJECTS = (
+    "COPY reject (version_id, layer_id, file, row_number, reason, detail, name, lon, lat) FROM STDIN"
+)
+
+CURRENT_REJECTS = text(
+    "SELECT r.layer_id, r.file, r.row_number, r.reason, r.detail, r.name, r.lon, r.lat "
+    "FROM reject r JOIN layer_version v USING (version_id) "
+    "WHERE v.layer_id = :layer_id AND v.status = 'current' ORDER BY r.file, r.row_number"
+)
+
+
 # -- tiles ------------------------------------------------------------------------------------
 # A tile is one statement. Each requested layer is pinned to the data_version it was asked for
 # (`:l{i}`, `:d{i}`; `pinned` says how many were found). Tile pixels are closed-form Web
