@@ -645,7 +645,12 @@ def _reject(
 
 def _reject_c(spec: LayerSpec, c: Candidate, reason: str, detail: str = "") -> Reject:
     reject = _reject(spec.id, c.file, c.row, reason, detail, c.norm.name)
-    if math.isfinite(c.lon) and math.isfinite(c.lat) and -180 <= c.lon <= 180 and -90 <= c.lat <= 90:
+    if (
+        math.isfinite(c.lon)
+        and math.isfinite(c.lat)
+        and -180 <= c.lon <= 180
+        and -90 <= c.lat <= 90
+    ):
         return replace(reject, lon=round(c.lon, 7), lat=round(c.lat, 7))
     return reject
 

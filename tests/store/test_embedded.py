@@ -56,7 +56,9 @@ def test_layout_is_a_manifest_and_one_geopackage_per_kept_version(tmp_path: Path
 def test_rejects_lie_beside_their_version_and_go_with_it(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path)
     for i in range(4):
-        store.replace_layer("campsites", synthetic("campsites", 3 + i, seed=i), data_version=f"v{i}")
+        store.replace_layer(
+            "campsites", synthetic("campsites", 3 + i, seed=i), data_version=f"v{i}"
+        )
         store.store_rejects("campsites", f"v{i}", [Reject("campsites", "a.csv", i, "duplicate")])
     assert {f for f in files(tmp_path) if "rejects" in f} == {
         "campsites.2.rejects.json",

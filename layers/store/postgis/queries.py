@@ -218,7 +218,8 @@ KEPT_VERSION = text(
 DELETE_REJECTS = text("DELETE FROM reject WHERE version_id = :version_id")
 
 COPY_REJECTS = (
-    "COPY reject (version_id, layer_id, file, row_number, reason, detail, name, lon, lat) FROM STDIN"
+    "COPY reject (version_id, layer_id, file, row_number, reason, detail, name, lon, lat) "
+    "FROM STDIN"
 )
 
 CURRENT_REJECTS = text(
