@@ -11,11 +11,12 @@ commands:
   rollback    make the previous version of a layer current again  (sharemap rollback --layer L)
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
+  audit       data-quality audit per layer and 시군구  (sharemap audit [--layer L] [--sido S] [--format md|html|json] [--out PATH])
   serve       serve the web API and pages     (sharemap serve [--host H] [--port P] [--workers N])
   demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "rollback", "db", "sources"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources", "audit"}
 
 
 def main(argv: list[str] | None = None) -> int:
