@@ -30,8 +30,8 @@ DUPLICATE = "duplicate"
 TOP_PHRASINGS = 50
 
 # A dialable Korean number as layers.clean.tidy_phone writes it: an area or mobile code (02,
-# 0NN, 050N) and two groups, or a national 15NN/16NN/18NN number.
-_PHONE = re.compile(r"(02|0[3-9]\d|050\d)-\d{3,4}-\d{4}|1[5-8]\d\d-\d{4}")
+# 0NN, 01N, 050N) and two groups, or a national 15NN/16NN/18NN number.
+_PHONE = re.compile(r"(02|0[3-9]\d|01[016-9]|050\d)-\d{3,4}-\d{4}|1[5-8]\d\d-\d{4}")
 
 # what each check counts (the keys of every "checks" object), in report order
 CHECKS: tuple[str, ...] = (
@@ -117,9 +117,15 @@ _SIDO_SHORT = frozenset(
 )
 
 
+# one word naming a 시도 (not `세종대로`, `서울숲길`)
+_SIDO_WORD = re.compile(
+    r"(충청|전라|경상)[남북]도|[가-힣]{2}(특별자치시|특별자치도|특별시|광역시|도|시)?"
+)
+
+
 def sido_key(text: str | None) -> str | None:
     """`서울특별시`, `서울시`, `서울` → 서울; `충청북도`, `충북` → 충북; else None."""
-    if not text:
+    if not text or not _SIDO_WORD.fullmatch(text):
         return None
     for prefix, key in _SIDO_KEYS:
         if text.startswith(prefix):
@@ -152,7 +158,9 @@ def outside_stated_sigungu(f: FeatureRecord) -> bool:
     placed = (f.sigungu or "").replace(" ", "")
     if not sigungu or not placed:
         return False
-    return not (placed.startswith(sigungu) or sigungu.startswith(placed))
+    # a 군 that became a 시 (여주군 → 여주시) keeps its stem
+    stem = sigungu[:-1] if len(sigungu) >= 3 else sigungu
+    return not (placed.startswith(stem) or sigungu.startswith(placed))
 
 
 def feature_checks(f: FeatureRecord, cutoff: date) -> tuple[str, ...]:
