@@ -37,6 +37,21 @@ def test_audit_json_keeps_to_its_documented_schema(
         jsonschema.Draft7Validator(schema).validate(broken)
 
 
+def test_the_loads_rejects_are_kept_with_their_version(
+    loaded_db: tuple[str, list], pg_store: PostgisStore
+) -> None:
+    for report in loaded_db[1]:
+        if report.layer not in registry.LAYER_IDS:
+            continue
+        expected = [*report.rejects, *(r for c in report.companions for r in c.rejects)]
+        kept = pg_store.rejects(report.layer)
+        key = lambda r: (r.layer, r.file, r.row, r.reason)  # noqa: E731
+        assert sorted(map(key, kept)) == sorted(map(key, expected)), report.layer
+        # the rows with usable coordinates keep them (the audit's map draws them)
+        if report.layer == "campsites":
+            assert sum(r.lon is not None for r in kept) > 1000
+
+
 def test_audit_figures_are_the_stores(audit_doc: dict[str, Any], pg_store: PostgisStore) -> None:
     layers = {layer["layer"]: layer for layer in audit_doc["layers"]}
     assert set(layers) == set(registry.LAYER_IDS)
