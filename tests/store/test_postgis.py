@@ -235,3 +235,23 @@ def test_a_failed_near_me_copy_is_not_read_again_by_every_request() -> None:
     mirror.refresh(failing, lambda layer, version: None)  # type: ignore[arg-type, return-value]
     assert len(calls) == 1 and mirror.stale
     assert mirror.plan(("campsites",), ()) is None  # SQL answers meanwhile
+
+
+def test_a_schema_without_the_reject_table_asks_for_db_upgrade(empty_db: str) -> None:
+    from alembic import command
+
+    from layers.store.base import StoreUnavailable
+    from layers.store.postgis.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(empty_db), "0001")
+    old = PostgisStore(empty_db)
+    try:
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.check()
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.rejects("campsites")
+        upgrade(empty_db)
+        old.check()
+        assert old.rejects("campsites") == []
+    finally:
+        old.close()

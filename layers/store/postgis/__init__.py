@@ -114,6 +114,10 @@ class PostgisStore(Store):
                     raise StoreUnavailable(
                         "the database has no sharemap tables yet: run `sharemap db upgrade`"
                     )
+                if not conn.execute(q.CHECK_REJECTS).scalar():
+                    raise StoreUnavailable(
+                        "the database schema is older than this sharemap: run `sharemap db upgrade`"
+                    )
         except OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
 
@@ -418,6 +422,10 @@ class PostgisStore(Store):
 
     def rejects(self, layer_id: str) -> list[Reject]:
         with self._connect() as conn:
+            if not conn.execute(q.CHECK_REJECTS).scalar():
+                raise StoreUnavailable(
+                    "the database schema is older than this sharemap: run `sharemap db upgrade`"
+                )
             rows = conn.execute(q.CURRENT_REJECTS, {"layer_id": layer_id}).all()
         return [
             Reject(layer, file, row, reason, detail, name, lon, lat)

@@ -11,6 +11,7 @@ from layers.store.base import FILTER_FIELDS
 
 CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
 CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
+CHECK_REJECTS = text("SELECT to_regclass('public.reject') IS NOT NULL")
 
 CURRENT_VERSIONS = text(
     "SELECT layer_id, version_id, data_version FROM layer_version WHERE status = 'current'"
