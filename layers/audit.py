@@ -224,6 +224,8 @@ class Audit:
     suspects: list[tuple[float, float]] = field(default_factory=list)
     rejected: list[tuple[float, float]] = field(default_factory=list)
     worst: list[tuple[float, float]] = field(default_factory=list)  # the worst 시군구's features
+    # min_lon, min_lat, max_lon, max_lat of the audited features (None: none)
+    extent: tuple[float, float, float, float] | None = None
 
 
 class _RegionFinder:
@@ -330,6 +332,10 @@ def audit(
     )
     if ranked:
         out.worst = positions[(ranked[0]["sido"], ranked[0]["sigungu"])]
+    every = [p for points in positions.values() for p in points]
+    if every:
+        lons, lats = [p[0] for p in every], [p[1] for p in every]
+        out.extent = (min(lons), min(lats), max(lons), max(lats))
     out.doc = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "as_of": today.isoformat(),

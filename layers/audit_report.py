@@ -19,7 +19,8 @@ from layers.basemap import BaseMap
 
 FORMATS = ("md", "html", "json")
 MAP_BBOX = (124.5, 33.0, 131.0, 38.7)  # South Korea, with Jeju and Ulleungdo
-MAP_ZOOM = 7
+MAP_ZOOMS = range(7, 13)  # the deepest that fits MAP_MAX_PX is used (7 fits all of Korea)
+MAP_MAX_PX = 800
 TOP_AREAS = 20
 TOP_PHRASINGS = 20
 SUSPECT = (230, 120, 0, 255)
@@ -132,13 +133,36 @@ def markdown(doc: dict[str, Any]) -> str:
 # -- the map -------------------------------------------------------------------------------
 
 
+def map_bbox(report: Audit) -> tuple[tuple[float, float, float, float], int]:
+    """The audited features' extent (padded, within South Korea) and the deepest zoom at which
+    it fits MAP_MAX_PX."""
+    if report.extent is None:
+        return MAP_BBOX, MAP_ZOOMS[0]
+    w, s, e, n = report.extent
+    pad_x, pad_y = max((e - w) * 0.05, 0.02), max((n - s) * 0.05, 0.02)
+    bbox = (
+        max(w - pad_x, MAP_BBOX[0]),
+        max(s - pad_y, MAP_BBOX[1]),
+        min(e + pad_x, MAP_BBOX[2]),
+        min(n + pad_y, MAP_BBOX[3]),
+    )
+    zoom = MAP_ZOOMS[0]
+    for z in MAP_ZOOMS:
+        left, top = world_pixel(bbox[0], bbox[3], z, 256)
+        right, bottom = world_pixel(bbox[2], bbox[1], z, 256)
+        if max(right - left, bottom - top) <= MAP_MAX_PX:
+            zoom = z
+    return bbox, zoom
+
+
 def map_png(report: Audit, basemap: BaseMap | None) -> bytes | None:
-    """South Korea at zoom 7 on the app's base map: the suspect features (orange), the rejected
-    rows that had coordinates (red) and the worst 시군구's features (blue). None without a base
-    map (no regions loaded)."""
+    """The audited features' extent on the app's base map: the suspect features (orange), the
+    rejected rows that had coordinates (red) and the worst 시군구's features (blue). None
+    without a base map (no regions loaded)."""
     if basemap is None:
         return None
-    tiles = list(tiles_in(MAP_BBOX, MAP_ZOOM))
+    bbox, zoom = map_bbox(report)
+    tiles = list(tiles_in(bbox, zoom))
     x0, y0 = min(t.x for t in tiles), min(t.y for t in tiles)
     width = (max(t.x for t in tiles) - x0 + 1) * 256
     height = (max(t.y for t in tiles) - y0 + 1) * 256
@@ -150,7 +174,7 @@ def map_png(report: Audit, basemap: BaseMap | None) -> bytes | None:
 
     def dots(points: Sequence[tuple[float, float]], colour: tuple[int, ...], r: float) -> None:
         for lon, lat in points:
-            wx, wy = world_pixel(lon, lat, MAP_ZOOM, 256)
+            wx, wy = world_pixel(lon, lat, zoom, 256)
             x, y = wx - x0 * 256, wy - y0 * 256
             if 0 <= x < width and 0 <= y < height:
                 draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
@@ -158,8 +182,8 @@ def map_png(report: Audit, basemap: BaseMap | None) -> bytes | None:
     dots(report.worst, WORST, 1.5)
     dots(report.rejected, REJECTED, 1.5)
     dots(report.suspects, SUSPECT, 2.5)
-    left, top = world_pixel(MAP_BBOX[0], MAP_BBOX[3], MAP_ZOOM, 256)
-    right, bottom = world_pixel(MAP_BBOX[2], MAP_BBOX[1], MAP_ZOOM, 256)
+    left, top = world_pixel(bbox[0], bbox[3], zoom, 256)
+    right, bottom = world_pixel(bbox[2], bbox[1], zoom, 256)
     crop = (left - x0 * 256, top - y0 * 256, right - x0 * 256, bottom - y0 * 256)
     buffer = io.BytesIO()
     canvas.crop(crop).convert("RGB").save(buffer, "PNG", optimize=True)
