@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 USAGE = """usage: sharemap <command> [options]
@@ -12,11 +13,12 @@ commands:
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
   audit       data-quality audit per layer and 시군구  (sharemap audit [--layer L] [--sido S] [--format md|html|json] [--out PATH])
+  tiles build build the tile archive (PMTiles) of the current layer versions again
   serve       serve the web API and pages     (sharemap serve [--host H] [--port P] [--workers N])
   demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "rollback", "db", "sources", "audit"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources", "audit", "tiles"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def demo(argv: list[str]) -> int:
-    """Load all layers (into the embedded store unless DATABASE_URL is set), then serve."""
+    """Load all layers (into the embedded store unless DATABASE_URL is set), then serve; no tile
+    archive is built unless SHAREMAP_BUILD_TILES=1."""
     from app.cli import parser as serve_parser
 
     serve_parser().parse_args(argv)  # a bad flag fails before the load, not after
     from etl.cli import main as etl_main
+
+    # serve at once: tiles are built live until `sharemap tiles build` makes the archive
+    os.environ.setdefault("SHAREMAP_BUILD_TILES", "0")
 
     code = etl_main(["load"])
     if code != 0:

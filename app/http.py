@@ -30,11 +30,16 @@ GZIP_TYPES = frozenset(
 )
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Content-Disposition, Content-Language, Retry-After",
+    # Content-Range and Content-Length: the pmtiles protocol reads the archive by byte ranges
+    "Access-Control-Expose-Headers": (
+        "ETag, Content-Disposition, Content-Language, Retry-After, Content-Range, Content-Length"
+    ),
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, Content-Type",
+    "Access-Control-Allow-Headers": (
+        "Accept, Accept-Language, If-None-Match, If-Range, If-Match, Range, Content-Type"
+    ),
     "Access-Control-Max-Age": "86400",
 }
 # query parameters that hold coordinates, and how many decimals of a degree the log keeps

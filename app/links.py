@@ -18,6 +18,8 @@ CSV = "text/csv"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA_JSON = "application/schema+json"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+PMTILES = "application/vnd.pmtiles"
+TILE_ARCHIVE_PATH = "/download/tiles.pmtiles"  # the vector tiles z0-z14 in one PMTiles file
 
 
 def base_url() -> str:

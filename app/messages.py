@@ -104,6 +104,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}'라는 내려받기 파일이 없습니다. 형식: {{레이어}}.geojson, {{레이어}}.csv",
         "there is no download '{value}'; downloads are {{layer}}.geojson and {{layer}}.csv",
     ),
+    "tile_archive_not_built": (
+        "타일 묶음(PMTiles)이 아직 만들어지지 않았습니다. 잠시 뒤에 다시 시도하세요",
+        "the tile archive (PMTiles) of the current data has not been built yet; try again later",
+    ),
     "layer_not_loaded": (
         "레이어 '{value}'는 아직 적재되지 않았습니다",
         "layer '{value}' has not been loaded yet",
@@ -173,6 +177,10 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+TILE_ARCHIVE_TITLE: tuple[str, str] = (
+    "벡터 타일 묶음 (PMTiles, z0-z14)",
+    "Vector tiles, z0-z14, in one PMTiles archive",
+)
 LICENCE_TITLE: tuple[str, str] = ("공공누리 제1유형 (출처표시)", "KOGL Type 1 (attribution)")
 LICENCE_URL = "https://www.kogl.or.kr/info/licenseType1.do"
 SERVICE_TITLE: tuple[str, str] = ("공유지도", "sharemap — Korea's sharing map")

@@ -72,6 +72,48 @@ def schema_ref(name: str) -> dict[str, str]:
     return _ref(name)
 
 
+def tile_archive_operation() -> dict[str, Any]:
+    """GET /download/tiles.pmtiles: the vector tiles z0-z14 of the current data in one file."""
+    operation = _operation(
+        "downloadTileArchive",
+        "Every non-empty vector tile z0-z14 of every layer (the /tiles/{z}/{x}/{y}.mvt bytes) "
+        "in one PMTiles v3 archive; byte ranges for MapLibre's pmtiles protocol",
+        (),
+        _content((links.PMTILES, {"type": "string", "format": "binary"})),
+        errors=("404", "405", "500", "503"),
+        tags=("Downloads", "tiles"),
+        ok_headers={
+            "ETag": {"schema": {"type": "string"}, "description": "The tileset version"},
+            "Content-Disposition": {
+                "schema": {"type": "string"},
+                "description": "attachment; filename=sharemap-tiles-{tileset version}.pmtiles",
+            },
+            "Accept-Ranges": {"schema": {"type": "string"}},
+        },
+    )
+    get = operation["get"]
+    get["parameters"] = [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "description": text,
+            "schema": {"type": "string"},
+        }
+        for name, text in (
+            ("Range", "A byte range, e.g. bytes=0-16383"),
+            ("If-Range", "The ETag a range is for: a changed archive is sent whole (200)"),
+        )
+    ]
+    get["responses"]["206"] = {
+        "description": "The byte range asked for",
+        "content": {links.PMTILES: {"schema": {"type": "string", "format": "binary"}}},
+    }
+    get["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
+    get["responses"]["416"] = {"description": "The range lies outside the archive"}
+    return operation
+
+
 def _path_param(name: str, description: str, enum: Iterable[str] | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if enum is not None:
@@ -179,6 +221,7 @@ def paths() -> dict[str, Any]:
             tags=("Downloads",),
             ok_headers=download_headers,
         )
+    out[links.TILE_ARCHIVE_PATH] = tile_archive_operation()
     out["/api/near"] = _operation(
         "near",
         "The nearest features to a point across layers, by WGS84 geodesic distance (ties by id)",

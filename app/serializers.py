@@ -292,6 +292,13 @@ def collections(infos: Mapping[str, LayerInfo | None], lang: str) -> dict[str, A
         "links": [
             link(url("/collections", [("f", "json")]), "self", links.JSON),
             link(url("/collections", [("f", "html")]), "alternate", links.HTML),
+            # every collection's vector tiles z0-z14 in one file (404 until it is built)
+            link(
+                url(links.TILE_ARCHIVE_PATH),
+                "enclosure",
+                links.PMTILES,
+                _title(messages.TILE_ARCHIVE_TITLE, lang),
+            ),
         ],
         "collections": [collection(layer_id, info, lang) for layer_id, info in infos.items()],
     }

@@ -8,10 +8,18 @@ follows). Anything else (another method, If-None-Match, a URL not seen yet, vers
 changed or are due a check) goes through the app, which refills the entry. Which URLs are tiles
 is the app's to say: serve_tile marks its responses (VERSIONS_ENVIRON_KEY), and only those are
 kept.
+
+Tiles of the pre-built archive are answered here even the first time they are asked for: once
+the app has answered one `/tiles/{z}/{x}/{y}.mvt` (every layer) from the archive, its headers
+are the template of every other tile of that archive with the same query (none, or `v=` the
+current token), the ETag (app.tiles.tile_etag) and length filled in; only the bytes differ.
+An empty tile, another query or zoom, or versions that changed or are due a check go through
+the app.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,11 +29,23 @@ from flask import Flask
 
 from app import versions
 from app.http import log_request
-from app.tiles import VERSIONS_ENVIRON_KEY, TileCache
+from app.tiles import ARCHIVE_ENVIRON_KEY, VERSIONS_ENVIRON_KEY, TileCache, tile_etag
+from layers.tilearchive import TileArchive
 
 _STORED_STATUSES = ("200 OK", "204 NO CONTENT")
+_TILE_PATH = re.compile(r"/tiles/([0-9]{1,2})/([0-9]{1,7})/([0-9]{1,7})\.mvt")
+_PER_TILE_HEADERS = frozenset({"etag", "content-length"})
 
 StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The headers of an archive tile the app answered, but its ETag and length."""
+
+    archive: TileArchive
+    versions: Mapping[str, str]
+    headers: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class TileFront:
         self.app = app
         self.wsgi_app = wsgi_app
         self.entries = TileCache[_Entry](size)
+        self.templates: dict[str, _Template] = {}  # by query string: "" and "v=<token>"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
@@ -53,7 +74,43 @@ class TileFront:
             start_response(entry.status, entry.headers)
             log_request(self.app, "GET", path, key[1], int(entry.status[:3]), started)
             return [entry.body]
+        body = self._from_archive(path, key[1])
+        if body is not None:
+            start_response("200 OK", body[1])
+            log_request(self.app, "GET", path, key[1], 200, started)
+            return [body[0]]
         return self._through_app(environ, start_response, key)
+
+    def _from_archive(self, path: str, query: str) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """An archive tile's bytes and headers, when a template of the current versions fits."""
+        template = self.templates.get(query)
+        match = _TILE_PATH.fullmatch(path) if template is not None else None
+        if template is None or match is None or template.versions != self._current_versions():
+            return None
+        z, x, y = (int(part) for part in match.groups())
+        archive = template.archive
+        if z > archive.max_zoom or x >= 1 << z or y >= 1 << z:
+            return None
+        body = archive.tile(z, x, y)
+        if not body:
+            return None
+        etag = f'"{tile_etag(archive.token, "mvt", z, x, y)}"'
+        return body, [*template.headers, ("ETag", etag), ("Content-Length", str(len(body)))]
+
+    def _keep_template(self, environ: dict[str, Any], status: str, headers: list[Any]) -> None:
+        archive: TileArchive | None = environ.get(ARCHIVE_ENVIRON_KEY)
+        query = environ.get("QUERY_STRING", "")
+        if (
+            archive is None
+            or status != "200 OK"
+            or query not in ("", f"v={archive.token}")
+            or not _TILE_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        ):
+            return
+        kept = [(name, value) for name, value in headers if name.lower() not in _PER_TILE_HEADERS]
+        templates = {q: t for q, t in self.templates.items() if t.archive is archive}
+        templates[query] = _Template(archive, environ[VERSIONS_ENVIRON_KEY], kept)
+        self.templates = templates  # replaced whole: readers in other threads see one or the other
 
     def _current_versions(self) -> Mapping[str, str] | None:
         """The versions the app read last, if still fresh (else the app reads them again)."""
@@ -82,6 +139,7 @@ class TileFront:
             if close is not None:
                 close()  # the app's own log line
         self.entries.put(key, _Entry(captured[0], captured[1], body, built_from))
+        self._keep_template(environ, captured[0], captured[1])
         return [body]
 
 

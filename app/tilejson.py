@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app import messages
+from app import links, messages
 from geo.tiles import Tile, tile_for
 from layers import registry, tileset
 from layers.store.base import LayerInfo
@@ -17,7 +17,6 @@ EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 REL_GEODATA = "http://www.opengis.net/def/rel/ogc/1.0/geodata"
-_TYPES = {"int": "Number", "float": "Number", "bool": "Boolean", "text": "String"}
 _SCHEMA_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "text": "string"}
 Bbox = tuple[float, float, float, float]
 
@@ -46,23 +45,6 @@ def attribution(layer_ids: Sequence[str]) -> str:
     )
 
 
-def vector_layer(layer_id: str) -> dict[str, Any]:
-    if layer_id == tileset.REGIONS:
-        fields = tileset.REGION_FIELDS
-        description = "시군구 경계 (2022) · Sigungu boundaries (2022)"
-    else:
-        spec = registry.get(layer_id)
-        fields = tileset.point_fields(layer_id)
-        description = f"{spec.title_ko} · {spec.title_en}"
-    return {
-        "id": layer_id,
-        "description": description,
-        "minzoom": tileset.MIN_ZOOM,
-        "maxzoom": tileset.MAX_ZOOM,
-        "fields": {f.name: _TYPES[f.type] for f in fields},
-    }
-
-
 def tilejson(
     base_url: str, layer_ids: Sequence[str], token: str, bbox: Bbox | None
 ) -> dict[str, Any]:
@@ -75,11 +57,13 @@ def tilejson(
         "attribution": attribution(layer_ids),
         "scheme": "xyz",
         "tiles": [f"{base_url}/tiles/{{z}}/{{x}}/{{y}}.mvt?v={token}"],
+        # the same tiles (z0-z14, every layer) in one file, for static hosting: README says how
+        "pmtiles": f"{base_url}{links.TILE_ARCHIVE_PATH}",
         "minzoom": tileset.MIN_ZOOM,
         "maxzoom": tileset.MAX_ZOOM,
         "bounds": [west, south, east, north],
         "center": [*SEOUL, 11],
-        "vector_layers": [vector_layer(layer_id) for layer_id in layer_ids],
+        "vector_layers": [tileset.vector_layer(layer_id) for layer_id in layer_ids],
     }
 
 

@@ -1,10 +1,11 @@
 """The ETL commands: `sharemap load`, `sharemap rollback`, `sharemap db upgrade`,
-`sharemap sources`, and the steward's `sharemap audit`."""
+`sharemap sources`, `sharemap tiles build`, and the steward's `sharemap audit`."""
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import logging
 import re
 import sys
 import time
@@ -18,6 +19,9 @@ from layers.config import Config
 if TYPE_CHECKING:
     from etl.load import LayerReport
     from layers.store import Store
+    from layers.tilearchive import BuildResult
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _EPSG = re.compile(r"(?:EPSG:)?(\d{4,6})", re.IGNORECASE)
@@ -98,6 +102,19 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("md", "html", "json"), default="md")
     audit.add_argument("--out", type=Path, metavar="PATH", help="write here (default: stdout)")
     audit.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
+    tiles = sub.add_parser("tiles", help="the pre-built tile archive (PMTiles)")
+    tiles_sub = tiles.add_subparsers(dest="tiles_command", required=True, parser_class=_Parser)
+    build = tiles_sub.add_parser(
+        "build", help="build the tile archive of the current layer versions (again)"
+    )
+    build.add_argument(
+        "--max-zoom",
+        type=int,
+        choices=range(0, 15),
+        metavar="Z",
+        help="the deepest zoom in the archive, 0-14 (default 14; deeper tiles are built live)",
+    )
+    build.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     return p
 
 
@@ -123,6 +140,8 @@ def main(argv: Sequence[str]) -> int:
             return _rollback(args, config)
         if args.command == "audit":
             return _audit(args, config)
+        if args.command == "tiles":
+            return _tiles_build(args, config)
         return _load(args, config)
     except KeyboardInterrupt:
         print(
@@ -232,6 +251,8 @@ def _rollback(args: argparse.Namespace, config: Config) -> int:
             before = store.version(args.layer)
             now = store.rollback(args.layer)
             rows = store.count(args.layer) if now is not None else 0
+            if now is not None and config.SHAREMAP_BUILD_TILES:
+                tiles_after_load(store)
         finally:
             store.close()
     except StoreError as exc:
@@ -276,6 +297,59 @@ def _audit(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def tiles_after_load(store: Store) -> None:
+    """Build the tile archive of the versions now current unless the store has it already. A
+    failed build never fails the load: it is logged, and tiles are built live meanwhile."""
+    from layers import tilearchive
+
+    try:
+        if store.has_tile_archive(tilearchive.archive_token(store.versions())):
+            return
+        _print_build(tilearchive.build_into_store(store))
+    except KeyboardInterrupt:  # the load itself is done: say so, not "nothing was changed"
+        print(
+            "sharemap: tile archive build interrupted; the load is done, and tiles are built"
+            " live until `sharemap tiles build` succeeds",
+            file=sys.stderr,
+        )
+    except Exception as exc:
+        log.warning("tile archive not built", exc_info=True)
+        print(
+            f"sharemap: warning: the tile archive was not built ({exc}); tiles are built live"
+            " until `sharemap tiles build` succeeds",
+            file=sys.stderr,
+        )
+
+
+def _tiles_build(args: argparse.Namespace, config: Config) -> int:
+    from layers import tilearchive
+    from layers.store import StoreError
+
+    try:
+        store = _open_store(args, config)
+        try:
+            result = tilearchive.build_into_store(store, max_zoom=args.max_zoom)
+        finally:
+            store.close()
+    except (StoreError, OSError) as exc:
+        return _fail(f"tile archive not built: {exc}")
+    if result is None:
+        return _fail("tile archive not built: no layer is loaded (run `sharemap load`)")
+    _print_build(result)
+    return EXIT_OK
+
+
+def _print_build(result: BuildResult | None) -> None:
+    if result is None:
+        print("tiles: nothing to build (no tile has data)")
+        return
+    print(
+        f"tiles: {result.tiles} tiles (z0-z{max(result.per_zoom)}) in the archive of tileset"
+        f" version {result.token}, {result.size_bytes / 1e6:.1f} MB, built in"
+        f" {result.seconds:.1f} s"
+    )
+
+
 def _load(args: argparse.Namespace, config: Config) -> int:
     from etl.jobs import JobSettings, LoadOptions, run
     from etl.load import LoadRefused
@@ -304,6 +378,8 @@ def _load(args: argparse.Namespace, config: Config) -> int:
         store = _open_store(args, config)
         try:
             reports = run(store, layer_ids, settings, options)
+            if not options.dry_run and config.SHAREMAP_BUILD_TILES:
+                tiles_after_load(store)
         finally:
             store.close()
     except (LoadRefused, ReadError, UnknownSchema, BoundaryError, StoreError) as exc:

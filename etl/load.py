@@ -25,7 +25,6 @@ from etl.read import GEOMETRY_PROBLEM, TRUNCATED_ROW, Table, read_table
 from etl.regions import RegionIndex
 from etl.validate import BadNumber, locate, parse_number
 from geo.distance import distance_m
-from geo.hours import parse_hours
 from layers import registry
 from layers.record import FeatureRecord, Region, Reject
 from layers.registry import Source
@@ -495,7 +494,7 @@ def to_record(
     if norm.schedule is not None:
         hours_json = norm.schedule.to_json()
     elif norm.opening_hours_raw:
-        schedule = parse_hours(norm.opening_hours_raw)
+        schedule = spec.read_hours(norm.opening_hours_raw)
         hours_json = schedule.to_json() if schedule is not None else None
     if norm.opening_hours_raw or norm.schedule is not None:
         report.hours_texts += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from geo.hours import parse_hours
+from geo.hours import parse_stay_times
 from layers.clean import (
     NO_DATA,
     dedupe_key,
@@ -172,13 +172,9 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
     props["status_text"] = status_text
     props["operator"] = tidy_text(row.get("operator"))
 
-    # 이용시간 is mostly check-in/check-out ("14:00~익일12:00"), not opening hours: read as
-    # hours it would show a campsite closed between check-out and check-in. Only an
-    # always-open statement is taken as hours; the rest is kept as text.
+    # 이용시간 is mostly check-in/check-out ("14:00~익일12:00"): the layer reads it with
+    # geo.hours.parse_stay_times (SPEC.read_hours), never as opening hours.
     usage_time = tidy_text(row.get("hours"), none_for=NO_DATA)
-    schedule = parse_hours(usage_time)
-    always_open = schedule is not None and schedule.always_open and "익일" not in (usage_time or "")
-    hours_raw = usage_time if always_open else None
     props["usage_time"] = usage_time
 
     fee, fee_text = parse_fee(row.get("fee"))
@@ -188,7 +184,7 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
         name=name,
         address=address,
         phone=tidy_phone(row.get("phone")),
-        opening_hours_raw=hours_raw,
+        opening_hours_raw=usage_time,
         fee=fee,
         fee_text=fee_text,
         updated_at=iso_date(row.get("updated_at")),
@@ -212,4 +208,5 @@ SPEC = LayerSpec(
     # measured across the three files: same-named rows lie a median 35 m apart, 88% of them
     # within 200 m (campgrounds are large and each source geocodes a different spot)
     dedupe_radius_m=200.0,
+    read_hours=parse_stay_times,
 )

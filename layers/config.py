@@ -32,6 +32,7 @@ class Config:
     SHAREMAP_KAKAO_REST_KEY: str | None = None
     SHAREMAP_STATEMENT_TIMEOUT_MS: int = 15000
     SHAREMAP_TILE_CACHE_SIZE: int = 2048
+    SHAREMAP_BUILD_TILES: int = 1  # 0: `sharemap load` builds no tile archive after its swap
     SHAREMAP_PUBLIC_URL: str | None = None
     SHAREMAP_BASEMAP_URL: str | None = None
     SHAREMAP_BASEMAP_ATTRIBUTION: str | None = None

@@ -97,9 +97,9 @@ FIELDS: tuple[Field, ...] = (
 # `시설구분1` of the members-only 경로당 (senior citizens' centres).
 MEMBERS_ONLY_TYPE = "특정계층이용시설"
 
-# A clock time or an hour ("09:00", "09~18시", "9시", "24시간") or a closing day: the note
-# then says something about opening hours.
-_HOURS_HINT = re.compile(r"\d{1,2}:\d{2}|\d\s*시(?!설)|휴관|휴무")
+# A clock time or an hour ("09:00", "09~18시", "9시", "24시간") or a closing day ("휴관",
+# "주말 및 공휴일 미운영"): the note then says something about opening hours.
+_HOURS_HINT = re.compile(r"\d{1,2}:\d{2}|\d\s*시(?!설)|휴관|휴무|미\s*운영|미\s*개방")
 # The shelter designation was withdrawn or the facility closed (2025 pre-season checks).
 _WITHDRAWN = re.compile(r"(?<!연장쉼터 )지정\s*해제|폐점")
 # An address's trailing `(동명)`, left out of the dedupe key.

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from geo.hours import parse_hours
+from geo.hours import FULL_DAY, parse_hours
 from layers.clean import (
     dedupe_key,
     iso_date,
@@ -173,14 +173,6 @@ FIELDS: tuple[Field, ...] = (
     Field("installed", "date", "설치연월", "Installed", queryable=False),
 )
 
-_HOURS_SEP = r"\s*[~\-∼～]\s*"
-_OPEN_24H = re.compile(
-    r"(?<![\d~\-∼～])24\s*시간"  # 24시간, 24시간 개방 (not 05~24시간)
-    r"|^상시(?!.*\d:\d\d)|상시\s*개방|종일\s*개방"  # not 상시(10:00~21:00)
-    rf"|(?<![\d:])0{{1,2}}(:00)?{_HOURS_SEP}24(:00)?(?!\d)"  # 00:00~24:00, 00~24, 0~24시
-    rf"|(?<![\d:])00:00{_HOURS_SEP}(00:00|23:5\d)(?!\d)"  # 00:00~00:00, 00:00~23:59
-)
-
 
 def toilet_type(raw: str | None) -> str | None:
     """One of TOILET_TYPES for a source's type text, or None when it names no type."""
@@ -201,17 +193,19 @@ def toilet_type(raw: str | None) -> str | None:
 
 
 def means_open_24h(hours: str | None) -> bool | None:
-    """Whether an opening-hours text says "always open"; None when there is no text.
+    """Whether an opening-hours text says "open 24 hours"; None when there is no text.
 
-    The hours parser decides when it reads the text; otherwise a few phrasings it does not
-    read (`종일개방`, `평일,주말 구분없이 24시간`) still count, and 정시, 9시간 … do not.
+    geo.hours.parse_hours decides: every day type 00:00–24:00 with no closed dates, seasons
+    aside ("24시간 개방(동절기 제외)" is a 24-hour toilet closed in winter). Texts it cannot
+    read (정시, 업무시간, 9시간 …) are not 24 hours.
     """
     if hours is None:
         return None
     schedule = parse_hours(hours)
-    if schedule is not None:
-        return bool(schedule.always_open)
-    return _OPEN_24H.search(hours.strip()) is not None
+    if schedule is None:
+        return False
+    days = (schedule.weekday, schedule.saturday, schedule.sunday, schedule.holiday)
+    return not schedule.closed_dates and all(d == FULL_DAY for d in days)
 
 
 def toilet_phone(raw: str | None) -> str | None:

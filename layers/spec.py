@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geo.hours import parse_hours
+
 FieldType = Literal["text", "int", "float", "bool", "date", "json"]
 
 # A source row after header matching: canonical field name -> cleaned text (None when blank).
@@ -67,7 +69,7 @@ class Normalised:
     updated_at: str | None = None  # ISO date
     props: Mapping[str, Any] = field(default_factory=dict)
     # a structured schedule built from separate day columns (a geo.hours.Schedule); when
-    # None, the loader parses `opening_hours_raw` with geo.hours.parse_hours
+    # None, the loader reads `opening_hours_raw` with the layer's `read_hours`
     schedule: Any = None
     # a reason to reject the row (closed business, removed facility, ...), or None
     reject: str | None = None
@@ -90,6 +92,8 @@ class LayerSpec:
     normalise: Callable[[str, Mapped], Normalised]
     # merge: rows of different sources closer than this with matching names are one feature
     dedupe_radius_m: float = 50.0
+    # how the layer's opening_hours_raw is read into a geo.hours.Schedule (or None)
+    read_hours: Callable[[str], Any] = parse_hours
 
     def schema(self, schema_id: str) -> SourceSchema:
         for s in self.schemas:

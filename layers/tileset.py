@@ -5,8 +5,10 @@ Both stores, the raster renderer and the app read these, so that every tile agre
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from layers import registry
 
@@ -89,3 +91,35 @@ def cluster_cells(z: int, raster: bool = False) -> int | None:
 
 def is_tile_layer(layer_id: str) -> bool:
     return layer_id == REGIONS or layer_id in registry.LAYER_IDS
+
+
+# Bump when the bytes of a tile change for the same data (SQL, tileset, renderer), so that
+# ETags, `?v=` tokens and tile archives change with them.
+TILES_REVISION = "1"
+_FIELD_TYPES = {"int": "Number", "float": "Number", "bool": "Boolean", "text": "String"}
+
+
+@lru_cache(maxsize=1024)
+def version_token(pinned: tuple[tuple[str, str], ...]) -> str:
+    """The `?v=` of URLs of tiles holding these (layer, data_version) pairs: it changes when any
+    of them is reloaded. The token of every layer is the tileset version of a tile archive."""
+    text = ";".join(f"{layer}={version}" for layer, version in sorted(pinned))
+    return hashlib.sha256(f"{TILES_REVISION};{text}".encode()).hexdigest()[:16]
+
+
+def vector_layer(layer_id: str) -> dict[str, Any]:
+    """A TileJSON `vector_layers` entry (also in a tile archive's metadata)."""
+    if layer_id == REGIONS:
+        fields = REGION_FIELDS
+        description = "시군구 경계 (2022) · Sigungu boundaries (2022)"
+    else:
+        spec = registry.get(layer_id)
+        fields = point_fields(layer_id)
+        description = f"{spec.title_ko} · {spec.title_en}"
+    return {
+        "id": layer_id,
+        "description": description,
+        "minzoom": MIN_ZOOM,
+        "maxzoom": MAX_ZOOM,
+        "fields": {f.name: _FIELD_TYPES[f.type] for f in fields},
+    }

@@ -14,6 +14,10 @@ from sqlalchemy import create_engine, text
 
 from layers.config import default_source_dir
 
+# `sharemap load` builds the tile archive after its swap (about a minute for the real files);
+# the many loads of the ETL tests skip it, and tests/etl/test_load_tiles.py asks for it.
+os.environ.setdefault("SHAREMAP_BUILD_TILES", "0")
+
 ADMIN_URL = os.environ.get(
     "SHAREMAP_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

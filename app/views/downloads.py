@@ -8,16 +8,38 @@ from contextlib import closing
 
 from flask import Blueprint, Response, current_app, request, send_file
 
+from app import links
 from app.context import current_store, settings
 from app.download_files import download_file
 from app.errors import NotFound
 from app.params import DownloadParams
+from app.tiles import current_archive
 from layers import export
 from layers.store import FeatureQuery
 
 bp = Blueprint("downloads", __name__)
 
 CONTENT_TYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
+
+
+@bp.get(links.TILE_ARCHIVE_PATH)
+def tile_archive() -> Response:
+    """The tile archive of the current versions, for static hosting and MapLibre's pmtiles
+    protocol: byte ranges (206, If-Range) and conditional requests on the tileset version."""
+    archive = current_archive()
+    if archive is None:
+        raise NotFound("tile_archive_not_built")
+    response = send_file(
+        archive.path,
+        links.PMTILES,
+        as_attachment=True,
+        download_name=f"sharemap-tiles-{archive.token}.pmtiles",
+        conditional=True,
+        etag=archive.token,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/download/<file_name>")

@@ -21,6 +21,7 @@ from app.tiles import (
     serve_tile,
     split_scale,
     tile_layers,
+    vector_tile_bytes,
 )
 from app.versions import current_versions
 from layers import registry, tileset
@@ -120,7 +121,7 @@ def preview() -> str:
 
 def _mvt(address: TileAddress, layer_ids: Sequence[str]) -> Response:
     cells = tileset.cluster_cells(address.z)
-    return serve_tile("mvt", address, layer_ids, current_store().vector_tile, MVT_TYPE, cells)
+    return serve_tile("mvt", address, layer_ids, vector_tile_bytes, MVT_TYPE, cells)
 
 
 def _loaded(layer_ids: Sequence[str]) -> tuple[str, ...]:

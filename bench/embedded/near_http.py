@@ -12,20 +12,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench" / "http"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from run import free_port, gunicorn_command, server, wrk  # noqa: E402
-
-from layers.record import FeatureRecord  # noqa: E402
-from layers.store.embedded import EmbeddedStore  # noqa: E402
+from bench.harness import hello_server, median_load, real_embedded_store, sharemap_server, wrk
+from layers.record import FeatureRecord
+from layers.store.embedded import EmbeddedStore
 
 
 def near_paths(records: list[FeatureRecord], n: int = 2000) -> list[str]:
@@ -46,25 +40,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = {"SHAREMAP_DATA_DIR": data_dir, "DATABASE_URL": ""}
-        subprocess.run(["sharemap", "load"], env={**__import__("os").environ, **env}, check=True,
-                       capture_output=True)  # fmt: skip
-        store = EmbeddedStore(Path(data_dir) / "store")
+    with real_embedded_store() as data_dir:
+        env = {"SHAREMAP_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
+        store = EmbeddedStore(data_dir / "store")
         records = list(store.features("public_toilets")) + list(store.features("bike_stations"))
         store.close()
         paths = near_paths(records)
         ratios, near_runs, hello_runs = [], [], []
         for _ in range(args.rounds):
-            port = free_port()
-            cmd = [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port),
-                   "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
-            with server(cmd, env, ROOT, port) as base:
+            with sharemap_server(env, args.workers, args.threads) as base:
                 wrk(base, paths[:200], 3, args.connections)  # warm-up: every worker opens the store
                 near = wrk(base, paths, args.seconds, args.connections)
-            port = free_port()
-            cmd = gunicorn_command("hello:app", port, args.workers, args.threads)
-            with server(cmd, env, ROOT / "bench" / "http", port) as base:
+            with hello_server(args.workers, args.threads) as base:
                 # warmed up like the app: a run against workers still booting would land every
                 # connection on the first one up and halve its figure
                 wrk(base, ["/"], 3, args.connections)
@@ -77,10 +64,8 @@ def main() -> None:
     )
     print("               req/s    p50 ms   p99 ms")
     for name, runs in (("near-me", near_runs), ("hello-world", hello_runs)):
-        print(
-            f"  {name:12} {statistics.median(r.rps for r in runs):8.0f}  "
-            f"{statistics.median(r.p50_ms for r in runs):7.2f}  {statistics.median(r.p99_ms for r in runs):7.2f}"
-        )
+        m = median_load(runs)
+        print(f"  {name:12} {m.rps:8.0f}  {m.p50_ms:7.2f}  {m.p99_ms:7.2f}")
     print(f"ratio near-me / hello-world: {statistics.median(ratios):.2f}x (target >= 0.7x)")
 
 

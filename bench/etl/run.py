@@ -9,29 +9,24 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import empty_database  # noqa: E402
 from etl.jobs import JobSettings, run  # noqa: E402
 from etl.read import read_table  # noqa: E402
 from layers import registry  # noqa: E402
 from layers.config import Config  # noqa: E402
-from layers.store.postgis import PostgisStore, engine_url  # noqa: E402
-from layers.store.postgis.migrate import upgrade  # noqa: E402
-
-ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from layers.store.postgis import PostgisStore  # noqa: E402
 
 
 def scaled_source_dir(source: Path, k: int, into: Path) -> Path:
@@ -69,24 +64,6 @@ def _suffix(cell: str, i: int) -> str:
     if ":" in cell or "-" in cell[:5]:
         return cell  # times, dates, phone numbers
     return f"{cell} {i}"
-
-
-def new_database() -> str:
-    name = f"sharemap_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(engine_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    return url
-
-
-def drop_database(url: str) -> None:
-    engine = create_engine(engine_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def export_geojsonseq(store: PostgisStore, path: Path) -> int:
@@ -140,8 +117,7 @@ def ogr2ogr_load(path: Path, url: str) -> float:
 def bench(source: Path, k: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         src = scaled_source_dir(source, k, Path(tmp) / "src")
-        url = new_database()
-        try:
+        with empty_database() as url:
             store = PostgisStore(url)
             settings = JobSettings(source_dir=src, report_dir=Path(tmp) / "reports")
             started = time.perf_counter()
@@ -153,8 +129,6 @@ def bench(source: Path, k: int) -> dict[str, float]:
             exported = export_geojsonseq(store, seq)
             store.close()
             ogr_s = ogr2ogr_load(seq, url)
-        finally:
-            drop_database(url)
     return {
         "scale": k,
         "rows_read": rows_read,

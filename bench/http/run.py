@@ -13,21 +13,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,187 +28,20 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from geo.hours import Schedule  # noqa: E402
-from geo.korea import in_korea  # noqa: E402
-from layers import registry  # noqa: E402
-from layers.record import FeatureRecord  # noqa: E402
-from layers.store.postgis import PostgisStore, engine_url  # noqa: E402
-
-ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-# (lon, lat, share of the rows, spread in degrees): Korean cities, and the rest of the country
-CITIES = (
-    (126.978, 37.5665, 0.35, 0.08),
-    (129.075, 35.180, 0.12, 0.06),
-    (126.705, 37.456, 0.10, 0.06),
-    (128.601, 35.871, 0.08, 0.05),
-    (127.385, 36.351, 0.06, 0.05),
-    (126.852, 35.160, 0.06, 0.05),
+from bench.harness import (  # noqa: E402
+    Load,
+    hello_server,
+    median_load,
+    random_point,
+    sharemap_server,
+    synthetic_database,
+    wrk,
 )
-KOREA_BOX = (125.0, 33.1, 129.6, 38.6)
-OFFICE_HOURS = Schedule(
-    weekday=((540, 1080),), saturday=((540, 780),), sunday=(), holiday=()
-).to_json()
+from layers import registry  # noqa: E402
+
 TARGETS = {"near_vs_hello": 0.5, "near_p99_ms": 5.0, "download_vs_ogr2ogr": 1.5}
-
-
-# -- synthetic data ---------------------------------------------------------------------------
-
-
-def random_point(rnd: random.Random) -> tuple[float, float]:
-    while True:
-        pick = rnd.random()
-        for lon, lat, share, spread in CITIES:
-            if pick < share:
-                x, y = rnd.gauss(lon, spread), rnd.gauss(lat, spread)
-                break
-            pick -= share
-        else:
-            x, y = rnd.uniform(KOREA_BOX[0], KOREA_BOX[2]), rnd.uniform(KOREA_BOX[1], KOREA_BOX[3])
-        if in_korea(x, y):
-            return round(x, 7), round(y, 7)
-
-
-def prop_value(rnd: random.Random, type_: str, i: int) -> object:
-    if type_ == "int":
-        return rnd.randint(0, 60)
-    if type_ == "float":
-        return round(rnd.uniform(10, 500), 1)
-    if type_ == "bool":
-        return rnd.random() < 0.5
-    if type_ == "date":
-        return f"20{rnd.randint(10, 24)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"
-    if type_ == "json":
-        return rnd.sample(["샤워장", "개수대", "화장실", "전기", "매점", "놀이터"], 3)
-    return f"값 {i % 97}"
-
-
-def synthetic(layer_id: str, n: int, seed: int) -> Iterator[FeatureRecord]:
-    rnd = random.Random(seed)
-    fields = registry.get(layer_id).fields
-    for i in range(n):
-        lon, lat = random_point(rnd)
-        yield FeatureRecord(
-            layer=layer_id,
-            id=f"{layer_id}:bench:{i:07d}",
-            name=f"합성 {layer_id} {i}",
-            lon=lon,
-            lat=lat,
-            address=f"서울특별시 중구 세종대로 {i % 500}",
-            sido="서울특별시",
-            sigungu="중구" if i % 2 else "종로구",
-            phone="02-120",
-            opening_hours_raw="평일 09:00~18:00" if i % 2 else None,
-            opening_hours=OFFICE_HOURS if i % 2 else None,
-            fee=("free", "paid", "unknown")[i % 3],
-            wheelchair=(True, False, None)[i % 3],
-            source=f"bench.csv#{i + 2}",
-            updated_at="2024-05-01",
-            props={f.name: prop_value(rnd, f.type, i) for f in fields},
-        )
-
-
-@contextmanager
-def bench_database(rows: int) -> Iterator[str]:
-    """A new database with `rows` synthetic features spread over the five layers."""
-    from layers.store.postgis.migrate import upgrade
-
-    name = f"sharemap_bench_http_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(engine_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        store = PostgisStore(url)
-        per_layer = rows // len(registry.LAYER_IDS)
-        for k, layer_id in enumerate(registry.LAYER_IDS):
-            store.replace_layer(layer_id, synthetic(layer_id, per_layer, k), data_version="bench")
-        store.close()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-# -- servers and load ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[str]:
-    proc = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(20)
-
-
-def gunicorn_command(target: str, port: int, workers: int, threads: int) -> list[str]:
-    """The same gunicorn settings as `sharemap serve` (app/cli.py)."""
-    from app.cli import KEEPALIVE_S, WORKER_TIMEOUT_S
-
-    return [
-        sys.executable, "-m", "gunicorn", target, "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-        "--timeout", str(WORKER_TIMEOUT_S), "--keep-alive", str(KEEPALIVE_S), "--no-control-socket",
-    ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Load:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-
-
-def wrk(base: str, paths: list[str], seconds: float, connections: int) -> Load:
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
-        fh.write("\n".join(paths) + "\n")
-    try:
-        out = subprocess.run(
-            [
-                "wrk", "--threads", "2", "--connections", str(connections),
-                "--duration", f"{max(1, round(seconds))}s", "--latency", "--script", str(HERE / "paths.lua"),
-                base, "--", fh.name,
-            ],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-    finally:
-        os.unlink(fh.name)
-    if "Non-2xx" in out:
-        raise SystemExit(f"errors from {base}{paths[0]}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return Load(rps, _percentile(out, "50"), _percentile(out, "99"))
-
-
-def _percentile(out: str, p: str) -> float:
-    value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
 
 def raw_knn(url: str, points: list[tuple[float, float]], seconds: float, connections: int) -> Load:
@@ -322,21 +147,12 @@ def request_paths(rows: int, seed: int = 7) -> dict[str, list[str]]:
 def run_scale(rows: int, args: argparse.Namespace) -> dict[str, object]:
     print(f"\n== {rows:,} rows: loading a database ...", flush=True)
     t = time.perf_counter()
-    with bench_database(rows) as url:
+    with synthetic_database(rows) as url:
         print(f"   loaded in {time.perf_counter() - t:.0f} s", flush=True)
         paths = request_paths(rows)
-        app_port, hello_port = free_port(), free_port()
-        app_cmd = [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(app_port),
-                   "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
-        env = {"DATABASE_URL": url}
         with (
-            server(app_cmd, env, ROOT, app_port) as app,
-            server(
-                gunicorn_command("hello:app", hello_port, args.workers, args.threads),
-                {},
-                HERE,
-                hello_port,
-            ) as hello,
+            sharemap_server({"DATABASE_URL": url}, args.workers, args.threads) as app,
+            hello_server(args.workers, args.threads) as hello,
         ):
             for name, urls in paths.items():  # warm up: connections, plans, caches
                 wrk(hello if name == "hello" else app, urls, 2, args.connections)
@@ -365,14 +181,6 @@ def run_scale(rows: int, args: argparse.Namespace) -> dict[str, object]:
                 )
                 downloads["ogr2ogr (GeoJSON)"].append(ogr2ogr_rows_per_s(url, layer_rows))
     return {"rows": rows, "loads": loads, "downloads": downloads}
-
-
-def median_load(runs: list[Load]) -> Load:
-    return Load(
-        statistics.median(r.rps for r in runs),
-        statistics.median(r.p50_ms for r in runs),
-        statistics.median(r.p99_ms for r in runs),
-    )
 
 
 def report(result: dict[str, object], args: argparse.Namespace) -> dict[str, object]:

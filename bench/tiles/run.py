@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
-import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,15 +19,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from common import ROOT, loaded_database
-
-from geo.tiles import Tile, tile_for
-from layers import registry
-from layers.store.postgis import PostgisStore
-
 HERE = Path(__file__).resolve().parent
-PATHS_LUA = ROOT / "bench" / "http" / "paths.lua"  # the wrk script the HTTP benchmark uses
+sys.path.insert(0, str(HERE.parents[1]))
+
+import psycopg  # noqa: E402
+
+from bench.harness import (  # noqa: E402
+    ROOT,
+    Load,
+    free_port,
+    gunicorn_command,
+    hello_server,
+    median_load,
+    median_ratio,
+    real_database,
+    server,
+    wrk,
+)
+from geo.tiles import Tile, tile_for  # noqa: E402
+from layers import registry  # noqa: E402
+from layers.store.postgis import PostgisStore  # noqa: E402
+
 ZOOMS = (8, 12, 14, 16)
 TILES_PER_ZOOM = 400
 
@@ -48,53 +55,12 @@ SELECT ST_AsMVT(t, 'points', 4096, 'geom') FROM (
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
-def gunicorn(target: str, workers: int, env: dict[str, str], chdir: Path) -> Iterator[str]:
+def gunicorn(target: str, args: Any, env: dict[str, str], chdir: Path) -> Iterator[str]:
     port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-        "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", target,
-    ]  # fmt: skip
-    # the app's access log is written (its cost is the app's) but not shown
-    process = subprocess.Popen(command, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def wrk(base: str, paths: list[str], seconds: int, connections: int) -> tuple[float, float, float]:
-    """req/s, p50 ms, p99 ms."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
-        fh.write("\n".join(paths) + "\n")
-    command = [
-        "wrk", "--threads", "2", "--connections", str(connections), "--duration", f"{seconds}s",
-        "--latency", "--script", str(PATHS_LUA), base, "--", fh.name,
-    ]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    os.unlink(fh.name)
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        raise SystemExit(f"errors while benchmarking {base}{paths[0]}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return rps, _percentile(out, "50"), _percentile(out, "99")
-
-
-def _percentile(out: str, p: str) -> float:
-    value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    command = gunicorn_command(target, port, args.workers, args.threads)
+    with server(command, env, chdir, port) as base:
+        yield base
 
 
 def raw_worker(args: tuple[str, list[Tile], float]) -> list[float]:
@@ -111,14 +77,14 @@ def raw_worker(args: tuple[str, list[Tile], float]) -> list[float]:
     return times
 
 
-def raw(url: str, tiles: list[Tile], seconds: int, workers: int) -> tuple[float, float, float]:
+def raw(url: str, tiles: list[Tile], seconds: int, workers: int) -> Load:
     """Raw ST_AsMVT through psycopg, one connection per worker process, like the app's."""
     until = time.perf_counter() + seconds
     shards = [(url, tiles[i::workers] or tiles, until) for i in range(workers)]
     with multiprocessing.Pool(workers) as pool:
         times = [t for part in pool.map(raw_worker, shards) for t in part]
     times.sort()
-    return len(times) / seconds, statistics.median(times), times[int(len(times) * 0.99)]
+    return Load(len(times) / seconds, statistics.median(times), times[int(len(times) * 0.99)])
 
 
 def tiles_with_data(store: PostgisStore) -> dict[int, list[Tile]]:
@@ -137,11 +103,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
-    with loaded_database(args.database_url) as url:
+    with real_database(args.database_url) as url:
         store = PostgisStore(url)
         tiles = tiles_with_data(store)
         store.close()
@@ -151,20 +118,20 @@ def main() -> None:
         env = {"DATABASE_URL": url}
         cache = str(4 * TILES_PER_ZOOM * len(ZOOMS))
         app = "app:create_app()"
-        rows: dict[int, dict[str, list[tuple[float, float, float]]]] = {}
+        rows: dict[int, dict[str, list[Load]]] = {}
         # every server stays up (an idle one costs nothing) and each round measures them back
         # to back, so that a ratio compares runs that saw the same load on a shared machine
         with (
-            gunicorn("hello:app", args.workers, {}, HERE) as hello,
-            gunicorn("rawflask:app", args.workers, {"RAW_DATABASE_URL": psycopg_url}, HERE) as rawf,
-            gunicorn(app, args.workers, {**env, "SHAREMAP_TILE_CACHE_SIZE": "0"}, ROOT) as cold,
-            gunicorn(app, args.workers, {**env, "SHAREMAP_TILE_CACHE_SIZE": cache}, ROOT) as warm,
+            hello_server(args.workers, args.threads) as hello,
+            gunicorn("rawflask:app", args, {"RAW_DATABASE_URL": psycopg_url}, HERE) as rawf,
+            gunicorn(app, args, {**env, "SHAREMAP_TILE_CACHE_SIZE": "0"}, ROOT) as cold,
+            gunicorn(app, args, {**env, "SHAREMAP_TILE_CACHE_SIZE": cache}, ROOT) as warm,
         ):
             for base in (cold, rawf):
                 wrk(base, paths[14][:50], 2, args.connections)  # connections and plans warm up
             for z in ZOOMS:
                 wrk(warm, paths[z], max(2, len(paths[z]) // 200), args.connections)  # fill LRUs
-                runs: dict[str, list[tuple[float, float, float]]] = {}
+                runs: dict[str, list[Load]] = {}
                 for _ in range(args.rounds):
                     for name, base, urls in (
                         ("hello", hello, ["/"]),
@@ -178,9 +145,9 @@ def main() -> None:
     report(rows, args)
 
 
-def report(rows: dict[int, dict[str, list[tuple[float, float, float]]]], args: Any) -> None:
+def report(rows: dict[int, dict[str, list[Load]]], args: Any) -> None:
     print(
-        f"\ngunicorn {args.workers} sync workers; wrk -t2 -c{args.connections}; {args.rounds} rounds "
+        f"\ngunicorn {args.workers} gthread workers x {args.threads} threads (as sharemap serve); wrk -t2 -c{args.connections}; {args.rounds} rounds "
         f"of {args.seconds} s; req/s and ratios are medians over the rounds, each ratio taken "
         "against the hello-world run of its own round; p50/p99 in ms\n"
     )
@@ -190,13 +157,13 @@ def report(rows: dict[int, dict[str, list[tuple[float, float, float]]]], args: A
     print(header + f" {'raw psycopg req/s':>17} {'p50':>5} {'p99':>5}")
     for z, runs in rows.items():
         hellos = runs["hello"]
-        line = f"{z:>4} | {statistics.median(h[0] for h in hellos):>6.0f} |"
+        line = f"{z:>4} | {median_load(hellos).rps:>6.0f} |"
         for name in ("uncached", "cached", "raw flask"):
-            ratios = [r[0] / h[0] for r, h in zip(runs[name], hellos, strict=True)]
-            med = lambda i, rs=runs[name]: statistics.median(r[i] for r in rs)  # noqa: E731
-            line += f" {med(0):>15.0f} {statistics.median(ratios):>6.2f} {med(1):>6.2f} {med(2):>6.2f} |"
+            m = median_load(runs[name])
+            ratio = median_ratio(runs[name], hellos)
+            line += f" {m.rps:>15.0f} {ratio:>6.2f} {m.p50_ms:>6.2f} {m.p99_ms:>6.2f} |"
         rp = runs["raw psycopg"][0]
-        print(line + f" {rp[0]:>17.0f} {rp[1]:>5.2f} {rp[2]:>5.2f}")
+        print(line + f" {rp.rps:>17.0f} {rp.p50_ms:>5.2f} {rp.p99_ms:>5.2f}")
     print(
         "\ntargets: uncached z14 ≥ 0.5 × hello-world, cached ≥ 0.85 × hello-world. 'raw flask' is "
         "a ceiling for any database-backed endpoint on this machine: a bare Flask app answering "

@@ -8,15 +8,42 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from collections import Counter
+from pathlib import Path
 
-from common import SEOUL_Z8, all_layers, densest_tiles, loaded_database, query
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from layers import tileset
+from bench.harness import real_database
+from geo.tiles import Tile, tile_for
+from layers import registry, tileset
+from layers.store.base import TileQuery
 from layers.store.postgis import PostgisStore
 
 LIMIT_BYTES = 500_000
 LIMIT_MS = 50.0
+SEOUL_Z8 = Tile(218, 99, 8)
+
+
+def all_layers(store: PostgisStore) -> tuple[tuple[str, str], ...]:
+    """Every loaded layer, regions first, pinned to its current version."""
+    versions = store.versions()
+    ids = (tileset.REGIONS, *registry.LAYER_IDS)
+    return tuple((layer, versions[layer]) for layer in ids if layer in versions)
+
+
+def densest_tiles(store: PostgisStore, z: int, n: int) -> list[tuple[Tile, int]]:
+    """The `n` tiles of zoom `z` holding the most points, with their point counts."""
+    counts: Counter[Tile] = Counter()
+    for layer in registry.LAYER_IDS:
+        for record in store.features(layer):
+            counts[tile_for(record.lon, record.lat, z)] += 1
+    return counts.most_common(n)
+
+
+def query(tile: Tile, layers: tuple[tuple[str, str], ...], cells: int | None) -> TileQuery:
+    return TileQuery(tile.z, tile.x, tile.y, layers, cells)
 
 
 def timed(store: PostgisStore, q, repeat: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
@@ -36,7 +63,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     lo, hi = (int(z) for z in args.zooms.split("-"))
-    with loaded_database(args.database_url) as url:
+    with real_database(args.database_url) as url:
         store = PostgisStore(url)
         layers = all_layers(store)
         print(f"layers: {', '.join(layer for layer, _ in layers)}")

@@ -39,7 +39,10 @@ def open_store(
     if database_url:
         from layers.store.postgis import PostgisStore
 
-        return PostgisStore(database_url, statement_timeout_ms=statement_timeout_ms)
+        archive_dir = Path(data_dir).expanduser() / "tiles" if data_dir is not None else None
+        return PostgisStore(
+            database_url, statement_timeout_ms=statement_timeout_ms, archive_dir=archive_dir
+        )
     if data_dir is None:
         raise StoreUnavailable(
             "no store configured: set DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/sharemap)"

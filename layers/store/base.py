@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from layers.export import ExportFormat
@@ -212,6 +213,22 @@ class Store(ABC):
     def rejects(self, layer_id: str) -> list[Reject]:
         """The rows the load of the layer's current version rejected, by file and row ([]
         when none were kept)."""
+
+    # -- tile archives (layers/tilearchive.py): one per tileset version -------------------
+
+    def has_tile_archive(self, token: str) -> bool:
+        """True when the archive of tileset version `token` is stored."""
+        return False
+
+    def tile_archive(self, token: str) -> Path | None:
+        """A local file holding the archive of tileset version `token`, or None while the store
+        has none (the app then builds tiles live)."""
+        return None
+
+    def save_tile_archive(self, token: str, path: Path) -> None:
+        """Keep the archive file at `path` (taken over) as tileset version `token`, and only as
+        many archives as the store keeps versions of a layer, the newest."""
+        raise StoreError(f"{type(self).__name__} cannot keep tile archives")
 
     def warm_up(self) -> None:  # noqa: B027 - optional hook
         """Build now what the first near-me query would (indexes in memory), so that it is not a

@@ -8,8 +8,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from geo.hours import (
+    CLOSED_DATE_VALUES,
     FULL_DAY,
+    KST,
+    WEEKDAY_NAMES,
     Schedule,
+    day_context,
     from_day_columns,
     from_day_texts,
     holiday_names,
@@ -122,11 +126,8 @@ def test_is_open_table(text: str, day: str, clock: str, expected: bool | None):
         "자료없음",
         ":~:",
         "당일 14:00~익일 12:00기준",
-        "화~토 09:00~18:00",  # a span of weekdays that is no day type
         "22시간(08:00~22:00)",  # the duration contradicts the hours
-        "(3월~10월)9:00~18:00, (11월~2월)9:00~17:00",
         "09:00~18:00(휴관)06:00~22:00(운영)",
-        "상시 개방 : 평일 09~18시",  # 24 hours and 9-18 on weekdays at once
         "24시간 (민원개방 09:00~18:00)",
         "24:00~24:00",
         "0~25시",
@@ -424,3 +425,107 @@ FRAGMENTS = [
 def test_text_made_of_the_grammar_never_raises(text: str):
     _check(parse_hours(text))
     _check(from_day_columns(("09:00", "18:00"), ("09:00", "13:00"), None, text))
+
+
+# --- DayContext: the per-request evaluation ---------------------------------------------------
+
+
+def _reference_is_open(schedule: Schedule, at: datetime) -> bool | None:
+    """`Schedule.is_open` as it was before `DayContext`: one date walk per call."""
+    local = at.astimezone(KST) if at.tzinfo is not None else at
+    today = local.date()
+    minute = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
+
+    def closed_on(day: date) -> bool:
+        closed = schedule.closed_dates
+        names = holiday_names(day)
+        return bool(
+            WEEKDAY_NAMES[day.weekday()] in closed
+            or ("new_year" in closed and (day.month, day.day) == (1, 1))
+            or ("christmas" in closed and (day.month, day.day) == (12, 25))
+            or ("seollal" in closed and names & REF_SEOLLAL)
+            or ("seollal_day" in closed and "Korean New Year" in names)
+            or ("chuseok" in closed and names & REF_CHUSEOK)
+            or ("chuseok_day" in closed and "Chuseok" in names)
+        )
+
+    def intervals_on(day: date) -> tuple[tuple[int, int], ...] | None:
+        if closed_on(day):
+            return ()
+        if is_public_holiday(day):
+            return schedule.holiday if schedule.holiday is not None else schedule.sunday
+        return (schedule.weekday, schedule.weekday, schedule.weekday, schedule.weekday,
+                schedule.weekday, schedule.saturday, schedule.sunday)[day.weekday()]  # fmt: skip
+
+    def covers(intervals: tuple[tuple[int, int], ...] | None, m: float) -> bool | None:
+        return None if intervals is None else any(s <= m < e for s, e in intervals)
+
+    spills = any(
+        end > 1440
+        for name in ("weekday", "saturday", "sunday", "holiday")
+        for _, end in (getattr(schedule, name) or ())
+    )
+    now = covers(intervals_on(today), minute)
+    before = intervals_on(today - timedelta(days=1)) if today > date.min else None
+    spill = False if before is None and not spills else covers(before, minute + 1440)
+    if now or spill:
+        return None if "unknown" in schedule.closed_dates else True
+    if now is None or spill is None:
+        return None
+    return False
+
+
+REF_SEOLLAL = frozenset(
+    {"The day preceding Korean New Year", "Korean New Year", "The second day of Korean New Year"}
+)
+REF_CHUSEOK = frozenset({"The day preceding Chuseok", "Chuseok", "The second day of Chuseok"})
+
+_minutes = st.integers(min_value=0, max_value=1439)
+_interval_lists = st.none() | st.lists(
+    st.tuples(_minutes, st.integers(min_value=1, max_value=1440)).map(
+        lambda p: (p[0], p[0] + p[1])
+    ),
+    max_size=3,
+)
+schedules = st.builds(
+    Schedule,
+    weekday=_interval_lists,
+    saturday=_interval_lists,
+    sunday=_interval_lists,
+    holiday=_interval_lists,
+    closed_dates=st.lists(st.sampled_from(CLOSED_DATE_VALUES), max_size=4).map(tuple),
+)
+# Around Seollal, Chuseok, substitute holidays, New Year and Christmas, in and out of Seoul time.
+_days = st.sampled_from(
+    [date(2026, 2, 15) + timedelta(days=i) for i in range(5)]
+    + [date(2026, 9, 23) + timedelta(days=i) for i in range(5)]
+    + [date(2025, 12, 24), date(2025, 12, 25), date(2026, 1, 1), date(2026, 1, 2)]
+    + [date(2026, 3, 1) + timedelta(days=i) for i in range(9)]
+) | st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
+moments = st.builds(
+    lambda d, m, s, tz: (
+        datetime(d.year, d.month, d.day, tzinfo=tz) + timedelta(minutes=m, seconds=s)
+    ),
+    _days,
+    _minutes,
+    st.integers(min_value=0, max_value=59),
+    st.sampled_from([None, UTC, KST]),
+)
+
+
+@given(schedules, moments)
+def test_status_of_day_context_is_is_open(schedule: Schedule, moment: datetime):
+    expected = _reference_is_open(schedule, moment)
+    assert schedule.status(day_context(moment)) is expected
+    assert schedule.is_open(moment) is expected
+
+
+def test_day_context_reads_holidays_and_closures():
+    ctx = day_context(at(SEOLLAL, "12:00"))
+    assert ctx.today.day_type == "holiday"
+    assert {"tue", "seollal", "seollal_day"} <= ctx.today.closed
+    assert ctx.yesterday is not None
+    assert "seollal_day" not in ctx.yesterday.closed and "seollal" in ctx.yesterday.closed
+    friday = day_context(at(SAT, "00:30")).yesterday
+    assert friday is not None and friday.day_type == "weekday"
+    assert day_context(datetime(2026, 3, 4, 0, 30, tzinfo=UTC)).minute == 9 * 60 + 30

@@ -180,15 +180,24 @@ def test_fee_from_the_free_text(normalised: Rows) -> None:
     assert {n.fee for name in (LOCALDATA, KCISA) for _, n in normalised[name]} == {"unknown"}
 
 
-def test_usage_time_is_kept_as_text_and_only_always_open_is_hours(normalised: Rows) -> None:
+def test_usage_time_is_kept_and_only_always_open_is_hours(normalised: Rows) -> None:
     usage = Counter(n.props["usage_time"] for _, n in normalised[STD])
     assert usage[None] == 1452 + 65 + 9  # blank, 자료없음 or -
     assert usage["당일 14:00~익일 12:00기준"] == 33
-    hours = [n.opening_hours_raw for _, n in normalised[STD] if n.opening_hours_raw]
-    assert hours, "some campsites say they are open all day"
-    assert all(parse_hours(h).always_open for h in hours)  # type: ignore[union-attr]
-    # check-in/check-out text never becomes opening hours
-    assert not any("익일" in h for h in hours)
+    assert all(n.opening_hours_raw == n.props["usage_time"] for _, n in normalised[STD])
+    schedules = [
+        (raw, SPEC.read_hours(raw))
+        for raw in {n.opening_hours_raw for _, n in normalised[STD] if n.opening_hours_raw}
+    ]
+    always = [raw for raw, s in schedules if s is not None and s.always_open]
+    assert always and all(parse_hours(raw).always_open for raw in always)  # type: ignore[union-attr]
+    # check-in/check-out text never becomes opening hours: it is kept as the stay times
+    stays = [(raw, s) for raw, s in schedules if s is not None and s.stay is not None]
+    assert len(stays) > 50
+    for raw, s in stays:
+        assert (s.weekday, s.saturday, s.sunday, s.holiday) == (None,) * 4, raw
+    assert SPEC.read_hours("당일 14:00~익일 12:00기준").stay == (840, 720)  # type: ignore[union-attr]
+    assert not any("익일" in raw for raw in always)
 
 
 def test_lists_split_on_plus_and_comma() -> None:

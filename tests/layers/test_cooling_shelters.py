@@ -132,10 +132,11 @@ def test_hours_come_from_notes_that_mention_times(normalised: Rows) -> None:
     rows = normalised["seoul_cooling_shelters_2026.csv"]
     raws = Counter(n.opening_hours_raw for _, n in rows)
     assert raws["(평시) 평일 09~18시 운영"] == 62  # 61 + 1 with a trailing space
-    # notes without a time are not hours
+    # notes without a time or a closing day are not hours
     assert "특정계층 이용시설(회원만 이용)" not in raws
     assert "폭염특보 시 연장운영 및 추가운영" not in raws
-    assert raws[None] > 3500
+    assert raws["주말, 공휴일 미운영"] == 20
+    assert raws[None] > 3300
 
 
 def test_2024_season_dates(normalised: Rows) -> None:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from pyproj import Geod
 
-from geo.hours import parse_hours
+from geo.hours import FULL_DAY, parse_hours
 from layers import registry
 from layers.public_toilets import SPEC, means_open_24h, toilet_phone, toilet_type
 from layers.spec import Normalised
@@ -229,7 +229,11 @@ def test_open_24h_agrees_with_the_hours_parser(normalised: Rows) -> None:
         for _, n in rows:
             schedule = parse_hours(n.opening_hours_raw)
             if schedule is not None:
-                assert n.props["open_24h"] is schedule.always_open, n.opening_hours_raw
+                days = (schedule.weekday, schedule.saturday, schedule.sunday, schedule.holiday)
+                all_day = not schedule.closed_dates and all(d == FULL_DAY for d in days)
+                assert n.props["open_24h"] is all_day, n.opening_hours_raw
+                if not schedule.seasons:
+                    assert all_day is schedule.always_open
             elif n.opening_hours_raw is None:
                 assert n.props["open_24h"] is None
 

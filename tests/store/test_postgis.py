@@ -243,7 +243,7 @@ def test_a_schema_without_the_reject_table_asks_for_db_upgrade(empty_db: str) ->
     from layers.store.base import StoreUnavailable
     from layers.store.postgis.migrate import alembic_config, upgrade
 
-    command.downgrade(alembic_config(empty_db), "0001")
+    command.downgrade(alembic_config(empty_db), "-1")  # before 0003
     old = PostgisStore(empty_db)
     try:
         with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):

@@ -10,6 +10,7 @@ the new one, never a half-written file. Readers stat the manifest at most every
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.tiles import Tile
+from layers import tilearchive
 from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import (
     FeatureQuery,
@@ -350,6 +352,25 @@ class EmbeddedStore(Store):
             loaded_at=entry.loaded_at,
             stats=dict(entry.stats),
         )
+
+    # -- tile archives: `tiles.<token>.pmtiles` beside the GeoPackages ---------------------
+
+    def has_tile_archive(self, token: str) -> bool:
+        return self.tile_archive(token) is not None
+
+    def tile_archive(self, token: str) -> Path | None:
+        path = self.directory / tilearchive.file_name(token)
+        return path if path.is_file() else None
+
+    def save_tile_archive(self, token: str, path: Path) -> None:
+        final = self.directory / tilearchive.file_name(token)
+        with disk.write_lock(self.directory), disk.placed_atomically(final) as tmp:
+            shutil.move(path, tmp)
+        with disk.write_lock(self.directory):
+            _kept, old = tilearchive.kept_files(self.directory, KEEP_VERSIONS)
+            for stale in old:
+                if stale != final:
+                    stale.unlink(missing_ok=True)
 
     # -- tiles ----------------------------------------------------------------------------
 

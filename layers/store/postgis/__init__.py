@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from geo.distance import degree_radius, distances_m
-from layers import export
+from layers import export, tilearchive
 from layers.export import ExportFormat
 from layers.record import FeatureRecord, Region, Reject
 from layers.store import nearest, search
@@ -39,6 +42,7 @@ from layers.store.postgis.reader import Reader
 from layers.store.search import Place
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
+ARCHIVE_PIECE_BYTES = 8 << 20
 
 
 def engine_url(database_url: str) -> str:
@@ -86,7 +90,13 @@ def _record(row: Mapping[str, Any]) -> FeatureRecord:
 
 
 class PostgisStore(Store):
-    def __init__(self, database_url: str, *, statement_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        statement_timeout_ms: int | None = None,
+        archive_dir: Path | None = None,
+    ) -> None:
         connect_args: dict[str, Any] = {"connect_timeout": 5}
         if statement_timeout_ms:
             connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
@@ -98,6 +108,8 @@ class PostgisStore(Store):
         self.reader = Reader(engine_url(database_url), connect_args)
         event.listen(self.reader.engine, "connect", _fast_json)
         self._mirror = mirror.NearMirror()
+        # local copies of tile archives (every app instance keeps its own, memory-mapped)
+        self.archive_dir = archive_dir or Path(tempfile.gettempdir()) / "sharemap-tiles"
 
     # -- health ---------------------------------------------------------------------------
 
@@ -463,6 +475,58 @@ class PostgisStore(Store):
 
     def tile_points(self, query: TileQuery, *, margin: float = 0.0) -> list[TilePoint]:
         return tiles.tile_points(self.reader, query, margin)
+
+    # -- tile archives: a row per tileset version, a local copy per app instance -------------
+
+    def has_tile_archive(self, token: str) -> bool:
+        return bool(self.reader.rows(q.TILE_ARCHIVE_EXISTS, {"token": token}))
+
+    def tile_archive(self, token: str) -> Path | None:
+        path = self.archive_dir / tilearchive.file_name(token)
+        if path.is_file():
+            return path
+        self.archive_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pmtiles", dir=self.archive_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh, self._connect() as conn:
+                size = conn.execute(q.TILE_ARCHIVE_SIZE, {"token": token}).scalar()
+                if size is None:
+                    return None
+                # in pieces: a worker never holds a whole archive (hundreds of MB at 1M rows)
+                for start in range(0, size, ARCHIVE_PIECE_BYTES):
+                    piece = conn.execute(
+                        q.TILE_ARCHIVE_PIECE,
+                        {"token": token, "start": start + 1, "length": ARCHIVE_PIECE_BYTES},
+                    ).scalar()
+                    if piece is None:  # pruned meanwhile
+                        return None
+                    fh.write(piece)
+            os.replace(tmp, path)  # concurrent workers: each writes its own temp file
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+        _kept, old = tilearchive.kept_files(self.archive_dir, KEEP_PREVIOUS + 1)
+        for stale in old:
+            if stale != path:
+                stale.unlink(missing_ok=True)  # a worker still mapping it keeps its pages
+        return path
+
+    def save_tile_archive(self, token: str, path: Path) -> None:
+        versions = tilearchive.TileArchive(path)
+        layer_versions = json.dumps(versions.versions)
+        versions.close()
+        with self._begin() as conn:
+            conn.execute(
+                q.TILE_ARCHIVE_PUT,
+                {
+                    "token": token,
+                    "layer_versions": layer_versions,
+                    "size_bytes": path.stat().st_size,
+                    "archive": path.read_bytes(),
+                },
+            )
+            conn.execute(q.TILE_ARCHIVE_PRUNE, {"keep": KEEP_PREVIOUS + 1})
+        path.unlink(missing_ok=True)
 
     # -- downloads ------------------------------------------------------------------------
 

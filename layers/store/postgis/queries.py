@@ -13,6 +13,26 @@ CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postg
 CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
 CHECK_REJECTS = text("SELECT to_regclass('public.reject') IS NOT NULL")
 
+# -- tile archives ---------------------------------------------------------------------------
+
+TILE_ARCHIVE_EXISTS = text("SELECT 1 FROM tile_archive WHERE tileset_version = :token")
+TILE_ARCHIVE_SIZE = text("SELECT size_bytes FROM tile_archive WHERE tileset_version = :token")
+# a piece of the archive (stored uncompressed out of line, so only its TOAST chunks are read)
+TILE_ARCHIVE_PIECE = text(
+    "SELECT substring(archive FROM :start FOR :length) FROM tile_archive "
+    "WHERE tileset_version = :token"
+)
+TILE_ARCHIVE_PUT = text(
+    "INSERT INTO tile_archive (tileset_version, layer_versions, size_bytes, archive) "
+    "VALUES (:token, CAST(:layer_versions AS jsonb), :size_bytes, :archive) "
+    "ON CONFLICT (tileset_version) DO UPDATE SET layer_versions = EXCLUDED.layer_versions, "
+    "size_bytes = EXCLUDED.size_bytes, archive = EXCLUDED.archive, built_at = now()"
+)
+TILE_ARCHIVE_PRUNE = text(
+    "DELETE FROM tile_archive WHERE tileset_version NOT IN "
+    "(SELECT tileset_version FROM tile_archive ORDER BY built_at DESC LIMIT :keep)"
+)
+
 CURRENT_VERSIONS = text(
     "SELECT layer_id, version_id, data_version FROM layer_version WHERE status = 'current'"
 )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -70,6 +71,17 @@ region = Table(
     Column("sido", Text, nullable=False),
     Column("sigungu", Text, nullable=False),
     Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False),
+)
+
+# One PMTiles archive per tileset version (layers/tilearchive.py), the newest few kept.
+tile_archive = Table(
+    "tile_archive",
+    metadata,
+    Column("tileset_version", Text, primary_key=True),
+    Column("layer_versions", JSONB, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("built_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("archive", LargeBinary, nullable=False),
 )
 
 READER_ROLE = "sharemap_reader"

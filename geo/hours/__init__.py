@@ -1,0 +1,52 @@
+"""Opening hours: one parser for the Korean texts of public data files, and a weekly schedule.
+
+- `geo.hours.schedule`: `Schedule`, its per-moment evaluation (`DayContext`) and Korean holidays;
+- `geo.hours.text`: the free-text phrasings (`parse_hours`);
+- `geo.hours.columns`: hours published per day type (`from_day_columns`, `from_day_texts`).
+"""
+
+from geo.hours.columns import from_day_columns, from_day_texts
+from geo.hours.schedule import (
+    CLOSED_DATE_PATTERN,
+    CLOSED_DATE_VALUES,
+    DAY,
+    DAY_TYPES,
+    FULL_DAY,
+    KST,
+    WEEKDAY_NAMES,
+    Condition,
+    DayContext,
+    DayKind,
+    Intervals,
+    Schedule,
+    Season,
+    day_context,
+    day_kind,
+    holiday_names,
+    is_public_holiday,
+)
+from geo.hours.text import parse_hours, parse_stay_times
+
+__all__ = [
+    "CLOSED_DATE_PATTERN",
+    "CLOSED_DATE_VALUES",
+    "DAY",
+    "DAY_TYPES",
+    "FULL_DAY",
+    "KST",
+    "WEEKDAY_NAMES",
+    "Condition",
+    "DayContext",
+    "DayKind",
+    "Intervals",
+    "Schedule",
+    "Season",
+    "day_context",
+    "day_kind",
+    "from_day_columns",
+    "from_day_texts",
+    "holiday_names",
+    "is_public_holiday",
+    "parse_hours",
+    "parse_stay_times",
+]
