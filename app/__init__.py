@@ -12,7 +12,7 @@ from layers.config import Config
 
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """The app factory; `config` overrides the environment (a Config or a mapping of settings)."""
-    from app import errors, http, tile_front
+    from app import errors, http, ratelimit, tile_front
     from app.context import init_store
     from app.views import register_blueprints
 
@@ -29,7 +29,12 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.url_map.strict_slashes = False
     errors.register(app)
     http.install(app)
-    tile_front.install(app, cfg.SHAREMAP_TILE_CACHE_SIZE)
     init_store(app, cfg)
     register_blueprints(app)
+    limits = ratelimit.parse_limits(cfg.SHAREMAP_RATE_LIMITS)
+    ratelimit.install(app, limits, cfg.SHAREMAP_RATE_LIMIT_STORAGE_URI)
+    # the front answers a cached tile before Flask, where the limits are counted: a tiles limit
+    # turns it off (tiles are still cached inside the app, see app.tiles)
+    if "tiles" not in limits:
+        tile_front.install(app, cfg.SHAREMAP_TILE_CACHE_SIZE)
     return app

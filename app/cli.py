@@ -15,6 +15,12 @@ DEFAULT_THREADS = 8
 # as a download takes; `timeout` only catches a worker that hangs altogether.
 WORKER_TIMEOUT_S = 120
 KEEPALIVE_S = 5
+# what a client may send: the API takes GET requests whose longest honest request line (a bbox,
+# a few filters, a datetime) is well under 1 KB; anything longer or with more headers is refused
+# by gunicorn (414, 431) before the app sees it
+LIMIT_REQUEST_LINE = 4094
+LIMIT_REQUEST_FIELDS = 50
+LIMIT_REQUEST_FIELD_SIZE = 8190
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,6 +53,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "timeout": WORKER_TIMEOUT_S,
         "graceful_timeout": 30,
         "keepalive": KEEPALIVE_S,
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
         # the app logs one line per request (coordinates rounded); gunicorn's own access log
         # would repeat it with the raw query string
         "accesslog": None,
@@ -85,7 +94,11 @@ def main(argv: list[str]) -> int:
         def load(self) -> Any:
             return create_app()
 
-    create_app()  # a bad setting fails here, once, rather than in every worker
+    try:
+        create_app()  # a bad setting fails here, once, rather than in every worker
+    except ValueError as exc:
+        print(f"sharemap serve: {exc}", file=sys.stderr)
+        return 2
     print(f"sharemap: serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     Server().run()
     return 0

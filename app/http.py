@@ -1,6 +1,6 @@
-"""HTTP plumbing around every response: proxies and slashes, CORS, gzip for JSON, and one access
-log line per request with its duration (coordinates in it rounded to 0.01°: a person's location
-is personal data)."""
+"""HTTP plumbing around every response: proxies and slashes, CORS, security headers, gzip for
+JSON, and one access log line per request with its duration (coordinates in it rounded to
+0.01°: a person's location is personal data)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": (
         "ETag, Content-Disposition, Content-Language, Retry-After, Content-Range, Content-Length"
     ),
+}
+# on every response, tiles answered by app.tile_front too (it replays what the app sent)
+SECURITY_HEADERS = {
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Content-Type-Options": "nosniff",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -71,6 +76,8 @@ def install(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         for name, value in CORS_HEADERS.items():
             response.headers.setdefault(name, value)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
         if request.method == "OPTIONS":
             for name, value in PREFLIGHT_HEADERS.items():
                 response.headers.setdefault(name, value)

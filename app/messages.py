@@ -131,6 +131,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "internal_error": ("예기치 않은 오류가 났습니다", "an unexpected error occurred"),
     "bad_request": ("잘못된 요청입니다", "the request is malformed"),
+    "rate_limited": (
+        "요청이 너무 많습니다({limit}). {retry_after}초 뒤 다시 시도해 주세요",
+        "too many requests ({limit}); try again in {retry_after} s",
+    ),
 }
 
 # HTTP status -> (Korean, English) problem titles.
@@ -139,6 +143,7 @@ TITLES: dict[int, tuple[str, str]] = {
     404: ("찾을 수 없음", "Not found"),
     405: ("허용되지 않는 메서드", "Method not allowed"),
     406: ("제공할 수 없는 형식", "Not acceptable"),
+    429: ("요청이 너무 많음", "Too many requests"),
     500: ("서버 오류", "Internal server error"),
     503: ("일시적으로 사용할 수 없음", "Service unavailable"),
 }

@@ -230,6 +230,16 @@ def paths() -> dict[str, Any]:
         errors=("400", "405", "500", "503"),
         tags=("Near me",),
     )
+    out["/api/layers"] = _operation(
+        "layerLabels",
+        "Titles and field labels of every layer in one language, for near-me answers "
+        "(cacheable: ETag; they change only with a new release)",
+        PLAIN_PARAMS,
+        _content((links.JSON, _ref("LayerLabels"))),
+        errors=("400", "405", "500"),
+        tags=("Near me",),
+        ok_headers={"ETag": {"schema": {"type": "string"}}},
+    )
     out["/openapi.json"] = _operation(
         "getOpenAPI",
         "This document",
@@ -400,7 +410,34 @@ SCHEMAS: dict[str, Any] = {
                 "opening hours are unknown, left out.",
             },
             "query": {"type": "object"},
-            "layers": {"type": "object", "description": "Title and field labels of each layer."},
+            "links": {
+                "type": "array",
+                "items": _ref("Link"),
+                "description": "rel=describedby: GET /api/layers, the labels in the answer's "
+                "language.",
+            },
+            "layers": {
+                "type": "object",
+                "description": "With labels=true: title and field labels of each layer.",
+            },
+            "labels": {
+                "type": "object",
+                "description": "With labels=true: labels of the common fields and values.",
+            },
+        },
+    },
+    "LayerLabels": {
+        "type": "object",
+        "required": ["layers", "labels"],
+        "properties": {
+            "layers": {
+                "type": "object",
+                "description": "Each layer's title and field labels, by layer id.",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"title": {"type": "string"}, "fields": {"type": "object"}},
+                },
+            },
             "labels": {"type": "object", "description": "Labels of the common fields and values."},
         },
     },

@@ -4,7 +4,10 @@ settings their scripts read, and their Content-Security-Policy."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,14 +263,15 @@ _SOURCE = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?/?")
 
 
 def content_security_policy(
-    basemap: Basemap, *, inline_scripts: bool = False, frame_ancestors: str | None = None
+    basemap: Basemap, *, script_hashes: Iterable[str] = (), frame_ancestors: str | None = None
 ) -> str:
-    """Everything from this app (the base map server too, when it is another); folium's page
-    needs inline scripts; Leaflet sets inline styles."""
+    """Everything from this app (the base map server too, when it is another). No inline script
+    runs unless its hash is listed (folium's page, /docs); Leaflet and Swagger UI set inline
+    styles."""
     images = " ".join(["'self'", "data:", *([basemap.origin] if basemap.origin else [])])
     directives = [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'" if inline_scripts else "script-src 'self'",
+        " ".join(["script-src 'self'", *(f"'{h}'" for h in script_hashes)]),
         "style-src 'self' 'unsafe-inline'",
         f"img-src {images}",
         "connect-src 'self'",
@@ -279,6 +283,21 @@ def content_security_policy(
     if frame_ancestors is not None:
         directives.append(f"frame-ancestors {frame_ancestors}")
     return "; ".join(directives)
+
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S | re.I)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """CSP hash sources of the page's inline scripts (data blocks such as
+    type="application/json" are never run, so they need none)."""
+    hashes = []
+    for attributes, body in _INLINE_SCRIPT.findall(html):
+        if "application/json" in attributes:
+            continue
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        hashes.append(f"sha256-{digest}")
+    return sorted(set(hashes))
 
 
 def page_vars(lang: str) -> dict[str, Any]:
@@ -309,7 +328,11 @@ def near_config(lang: str, basemap: Basemap) -> dict[str, Any]:
     """The settings static/pages/near.js reads."""
     return {
         "lang": lang,
-        "api": {"near": url_for("near.near"), "places": url_for("pages.places")},
+        "api": {
+            "near": url_for("near.near"),
+            "layers": url_for("near.layers"),
+            "places": url_for("pages.places"),
+        },
         "itemUrl": f"{request.script_root}/collections/{{layer}}/items/{{id}}",
         "basemap": basemap_config(basemap),
         "start": {**START, **_start_point()},

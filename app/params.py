@@ -113,6 +113,12 @@ NEAR_PARAMS: tuple[Param, ...] = (
         {"type": "boolean", "default": False},
         "true: only features known to be wheelchair accessible.",
     ),
+    Param(
+        "labels",
+        {"type": "boolean", "default": False},
+        "true: the answer also holds the layers' titles and field labels (`layers`, `labels`), "
+        "as GET /api/layers serves them.",
+    ),
     LANG,
 )
 
@@ -462,6 +468,7 @@ class NearParams:
     free: bool
     wheelchair: bool
     lang: Lang
+    labels: bool = False
 
     @classmethod
     def from_args(
@@ -503,6 +510,7 @@ class NearParams:
             free=boolean(args, "free"),
             wheelchair=boolean(args, "wheelchair"),
             lang=lang,
+            labels=boolean(args, "labels"),
         )
 
     @property

@@ -1,5 +1,6 @@
 """The ETL commands: `sharemap load`, `sharemap rollback`, `sharemap db upgrade`,
-`sharemap sources`, `sharemap tiles build`, and the steward's `sharemap audit`."""
+`sharemap sources`, `sharemap schema add/list/remove`, `sharemap tiles build`, and the
+steward's `sharemap audit`."""
 
 from __future__ import annotations
 
@@ -81,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--encoding", metavar="ENC", help="the FILEs' text encoding (default: sniffed)"
     )
+    load.add_argument(
+        "--columns",
+        action="append",
+        metavar="ROLE=COLUMN,...",
+        help="the FILEs' columns for these roles, e.g. name=쉼터명칭,lat=위도,lon=경도"
+        " (repeatable; roles: name, road_address, lot_address, lat, lon, x, y, phone, hours,"
+        " fee, key and the layer's field names); the other roles are inferred",
+    )
     load.add_argument("--source-dir", type=Path, help="input files directory (SHAREMAP_SOURCE_DIR)")
     load.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     load.add_argument(
@@ -102,6 +111,24 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("md", "html", "json"), default="md")
     audit.add_argument("--out", type=Path, metavar="PATH", help="write here (default: stdout)")
     audit.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
+    schema = sub.add_parser("schema", help="saved column mappings of new file layouts")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
+    add = schema_sub.add_parser(
+        "add",
+        help="save the inferred (or given) column mapping of FILE for the files of its layout",
+    )
+    add.add_argument("file", type=Path, metavar="FILE")
+    add.add_argument("--layer", required=True, metavar="L", help=f"a layer id: {layers}")
+    add.add_argument(
+        "--columns", action="append", metavar="ROLE=COLUMN,...", help="as for sharemap load"
+    )
+    add.add_argument("--name", help="the schema's name (default: from the file name)")
+    add.add_argument("--encoding", metavar="ENC", help="FILE's text encoding (default: sniffed)")
+    listing = schema_sub.add_parser("list", help="the declared and saved schemas")
+    listing.add_argument("--layer", metavar="L", help=f"a layer id: {layers}")
+    remove = schema_sub.add_parser("remove", help="delete a saved schema")
+    remove.add_argument("--layer", required=True, metavar="L", help=f"a layer id: {layers}")
+    remove.add_argument("name", metavar="NAME")
     tiles = sub.add_parser("tiles", help="the pre-built tile archive (PMTiles)")
     tiles_sub = tiles.add_subparsers(dest="tiles_command", required=True, parser_class=_Parser)
     build = tiles_sub.add_parser(
@@ -125,6 +152,8 @@ def main(argv: Sequence[str]) -> int:
             _check_load_args(args)
         elif args.command == "rollback" or (args.command == "audit" and args.layer):
             _check_layer(args.layer)
+        elif args.command == "schema":
+            _check_schema_args(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -140,6 +169,10 @@ def main(argv: Sequence[str]) -> int:
             return _rollback(args, config)
         if args.command == "audit":
             return _audit(args, config)
+        if args.command == "schema":
+            from etl.schema_cli import schema_command
+
+            return schema_command(args, config.data_dir / "schemas")
         if args.command == "tiles":
             return _tiles_build(args, config)
         return _load(args, config)
@@ -168,17 +201,45 @@ def _check_load_args(args: argparse.Namespace) -> None:
                 " (boundary files replace the regions)"
             )
     else:
-        given = [f for f in ("append", "crs", "encoding") if getattr(args, f)]
+        given = [f for f in ("append", "crs", "encoding", "columns") if getattr(args, f)]
         if given:
             flags = ", ".join(f"--{f}" for f in given)
             raise UsageError(f"sharemap load: {flags} apply to FILEs, and none were given")
     if args.crs is not None:
         args.crs = _parse_crs(args.crs)
+    args.columns = _parse_columns(args.columns, args.layers[0] if args.layers else None)
     if args.encoding is not None:
         try:
             codecs.lookup(args.encoding)
         except LookupError:
             raise UsageError(f"sharemap load: unknown encoding {args.encoding!r}") from None
+
+
+def _parse_columns(texts: Sequence[str] | None, layer_id: str | None) -> dict[str, str]:
+    from etl.infer import layer_roles, parse_columns
+
+    if not texts or layer_id is None or layer_id in registry.REFERENCE_IDS:
+        if texts:
+            raise UsageError("sharemap: --columns applies to point layers' FILEs")
+        return {}
+    try:
+        return parse_columns(texts, layer_roles(registry.get(layer_id)))
+    except ValueError as exc:
+        raise UsageError(f"sharemap: --columns: {exc}") from None
+
+
+def _check_schema_args(args: argparse.Namespace) -> None:
+    if args.layer is not None:
+        _check_layer(args.layer)
+        if args.layer in registry.REFERENCE_IDS:
+            raise UsageError(f"sharemap schema: {args.layer!r} has no schemas to save")
+    if args.schema_command == "add":
+        args.columns = _parse_columns(args.columns, args.layer)
+        if args.encoding is not None:
+            try:
+                codecs.lookup(args.encoding)
+            except LookupError:
+                raise UsageError(f"sharemap schema: unknown encoding {args.encoding!r}") from None
 
 
 def _parse_crs(text: str) -> int:
@@ -225,7 +286,7 @@ def _sources(config: Config) -> int:
     source_dir = config.source_dir
     print(f"source directory: {source_dir}")
     for s in registry.sources():
-        here = "ok     " if (source_dir / s.path).is_file() else "missing"
+        here = "ok     " if (source_dir / s.path).exists() else "missing"
         default = "default" if s.default else "extra  "
         print(f"  {here} {default} {s.layer:22} {s.path}")
         print(f"          dataset {s.dataset}: {s.title} ({s.publisher}; {s.portal})")
@@ -351,6 +412,7 @@ def _print_build(result: BuildResult | None) -> None:
 
 
 def _load(args: argparse.Namespace, config: Config) -> int:
+    from etl.infer import UnsureMapping
     from etl.jobs import JobSettings, LoadOptions, run
     from etl.load import LoadRefused
     from etl.normalise import UnknownSchema
@@ -371,6 +433,8 @@ def _load(args: argparse.Namespace, config: Config) -> int:
         force=args.force,
         crs=args.crs,
         encoding=args.encoding,
+        columns=tuple(args.columns.items()),
+        schema_dir=config.data_dir / "schemas",
     )
     layer_ids = list(dict.fromkeys(args.layers or (*registry.REFERENCE_IDS, *registry.LAYER_IDS)))
     started = time.perf_counter()
@@ -382,7 +446,14 @@ def _load(args: argparse.Namespace, config: Config) -> int:
                 tiles_after_load(store)
         finally:
             store.close()
-    except (LoadRefused, ReadError, UnknownSchema, BoundaryError, StoreError) as exc:
+    except (
+        LoadRefused,
+        ReadError,
+        UnknownSchema,
+        UnsureMapping,
+        BoundaryError,
+        StoreError,
+    ) as exc:
         return _fail(f"{exc}\nnothing was changed.")
     print_summary(reports, time.perf_counter() - started, dry_run=options.dry_run)
     refusals = [r.refusal for r in reports if r.refusal]
@@ -397,6 +468,8 @@ def print_summary(reports: Sequence[LayerReport], seconds: float, *, dry_run: bo
     for r in reports:
         for f in (*r.files, *(f for c in r.companions for f in c.files)):
             print(f"{r.layer}: {f.describe()}")
+            for line in f.mapping:
+                print(f"  {line}")
     would = "would " if dry_run else ""
     rows = [
         (
@@ -450,4 +523,6 @@ def print_summary(reports: Sequence[LayerReport], seconds: float, *, dry_run: bo
                 f"  {c.layer}: {c.rows_read} rows read, {used} used, {len(c.rejects)} rejected"
                 f" (geocoded: {dict(c.geocoded)}); reject report: {c.report_path}"
             )
+            for dataset, placed in c.extra.get("rows_placed", {}).items():
+                print(f"    {dataset}: rows placed {placed}")
     print(f"done in {seconds:.1f} s")

@@ -27,9 +27,10 @@ from etl.merge import name_key
 from geo.crs import to_wgs84
 from geo.distance import distances_m
 
-Precision = Literal["address", "building", "dong", "sigungu"]
+# "facility": placed at the named facility's own record (etl.site_match), not by its address
+Precision = Literal["facility", "address", "building", "dong", "sigungu"]
 # finest first
-PRECISIONS: tuple[Precision, ...] = ("address", "building", "dong", "sigungu")
+PRECISIONS: tuple[Precision, ...] = ("facility", "address", "building", "dong", "sigungu")
 
 SEJONG = "세종특별자치시"
 SIDO_NAMES: tuple[str, ...] = (
@@ -129,6 +130,11 @@ def canonical_sido(token: str | None, *, metro_gwangju: bool = False) -> str | N
     if t == "광주시":
         return "광주광역시" if metro_gwangju else None
     return _sido_token(t)
+
+
+def sido_spellings(sido: str) -> tuple[str, ...]:
+    """Every spelling of a canonical 시/도 name the sources use (`대구광역시`, `대구`, `대구시`)."""
+    return tuple(alias for alias, canon in _SIDO_ALIASES.items() if canon == sido)
 
 
 @lru_cache(maxsize=4096)

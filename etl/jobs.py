@@ -3,9 +3,11 @@ a new version passes before one atomic swap per layer."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl import load as L
 from etl.load import InputFile, LayerReport, LoadRefused, ReadOptions
@@ -14,6 +16,9 @@ from etl.regions import RegionIndex, read_boundaries, read_regions
 from layers import registry
 from layers.record import FeatureRecord, Region
 from layers.store import Store
+
+if TYPE_CHECKING:
+    from etl.site_match import SiteMatcher
 
 REGIONS = "regions"
 REGIONS_SCHEMA = "sgg_2022"
@@ -40,10 +45,17 @@ class LoadOptions:
     force: bool = False  # allow removing more than half of a layer's rows
     crs: int | None = None  # EPSG of the files' coordinates (None = detect)
     encoding: str | None = None  # of the files' text (None = sniff)
+    columns: tuple[tuple[str, str], ...] = ()  # role -> column (--columns)
+    schema_dir: Path | None = None  # the user's saved schemas
 
     @property
     def read(self) -> ReadOptions:
-        return ReadOptions(encoding=self.encoding, crs=self.crs)
+        return ReadOptions(
+            encoding=self.encoding,
+            crs=self.crs,
+            columns=dict(self.columns) or None,
+            schema_dir=self.schema_dir,
+        )
 
 
 def missing_files_message(source_dir: Path, missing: Sequence[registry.Source]) -> str:
@@ -66,7 +78,7 @@ def default_inputs(layer_id: str, source_dir: Path, *, kind: str | None = None) 
                 "missing input files", f"the source directory {source_dir} does not exist"
             )
         )
-    missing = [s for s in wanted if not (source_dir / s.path).is_file()]
+    missing = [s for s in wanted if not (source_dir / s.path).exists()]  # a file or a folder
     if missing:
         raise LoadRefused(missing_files_message(source_dir, missing))
     return [InputFile(source_dir / s.path, s, s.dataset) for s in wanted]
@@ -292,19 +304,23 @@ def finish_testing_site_parking(
     gazetteer: L.Geocoder,
     radius_m: float,
     options: ReadOptions | None = None,
+    matcher: SiteMatcher | None = None,
 ) -> LayerReport:
-    """Parking lots within radius_m of a screening site geocoded at address/building precision."""
-    from etl.testing_sites import geocode_sites, join_parking
+    """Parking lots within radius_m of a screening site placed at its HIRA record or
+    geocoded at address/building precision."""
+    from etl.testing_sites import geocode_sites, join_parking, rows_placed
 
     spec = registry.get(TESTING_SITE_PARKING)
     # lots without coordinates are placed by their address, like any point layer's rows
     report = finish_point_layer(lots, regions, gazetteer)
     sites_report = LayerReport("testing_sites")
     site_cands = L.read_candidates(spec, site_inputs, sites_report, kind=SITES, options=options)
-    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer)
+    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer, matcher)
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
+    sites_report.extra["rows_placed"] = rows_placed(sites)
+    sites_report.extra["hira_outcomes"] = dict(Counter(s.hira_outcome or "-" for s in sites))
     sites_report.extra["site_rows_used"] = sites_report.rows_read - len(sites_report.rejects)
     report.companions.append(sites_report)
     lots_in = report.records
@@ -387,9 +403,17 @@ def _point_reports(
             assert directory is not None
             located = directory.located[lid].copy()
         if lid == TESTING_SITE_PARKING:
+            from etl.site_match import source_matcher
+
             assert gazetteer is not None
             report = finish_testing_site_parking(
-                located, site_inputs, regions, gazetteer, settings.parking_radius_m, options.read
+                located,
+                site_inputs,
+                regions,
+                gazetteer,
+                settings.parking_radius_m,
+                options.read,
+                source_matcher(settings.source_dir),
             )
         else:
             report = finish_point_layer(located, regions, gazetteer)

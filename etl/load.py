@@ -20,8 +20,9 @@ from tqdm import tqdm
 
 from etl.detect_crs import CrsError, Place, address_place, choose_crs
 from etl.merge import cross_source_duplicates, make_id
-from etl.normalise import SchemaMatch, match_schema
+from etl.normalise import SchemaMatch
 from etl.read import GEOMETRY_PROBLEM, TRUNCATED_ROW, Table, read_table
+from etl.recognise import recognise
 from etl.regions import RegionIndex
 from etl.validate import BadNumber, locate, parse_number
 from geo.distance import distance_m
@@ -62,6 +63,9 @@ class ReadOptions:
 
     encoding: str | None = None
     crs: int | None = None
+    columns: Mapping[str, str] | None = None  # role -> column (--columns)
+    schema_dir: Path | None = None  # the user's saved schemas (etl.saved_schemas)
+    infer_only: bool = False  # skip declared and saved schemas (to measure inference)
 
 
 @dataclass
@@ -80,6 +84,8 @@ class FileReport:
     declared_epsg: int | None = None
     declared_by: str = "schema"
     crs: str | None = None  # the CRS used, and why (etl.detect_crs.CrsChoice.describe)
+    # a saved or inferred schema's column -> role lines, with the evidence
+    mapping: tuple[str, ...] = ()
 
     def describe(self) -> str:
         read = []
@@ -204,12 +210,20 @@ def read_candidates(
     options = options or ReadOptions()
     out: list[Candidate] = []
     for inp in inputs:
-        table = read_table(inp.path, encoding=options.encoding)
-        match = match_schema(
-            spec, table.columns, kind=kind, geometry=table.has_geometry, source=str(inp.path)
+        table, match = recognise(
+            spec,
+            read_table(inp.path, encoding=options.encoding),
+            kind=kind,
+            source=str(inp.path),
+            given=options.columns,
+            schema_dir=options.schema_dir,
+            infer_only=options.infer_only,
         )
         if not inp.dataset:
-            inp = replace(inp, dataset=dataset_for(spec.id, match.schema.id))
+            saved = match.origin == "saved"
+            inp = replace(
+                inp, dataset=match.name if saved else dataset_for(spec.id, match.schema.id)
+            )
         file_report = _file_report(inp, table, match)
         report.files.append(file_report)
         decimal_comma = table.delimiter == ";"
@@ -271,7 +285,7 @@ def _file_report(inp: InputFile, table: Table, match: SchemaMatch) -> FileReport
     schema = match.schema
     declared, declared_by = None, "schema"
     if schema.coords is not None:
-        declared = schema.coords.epsg
+        declared = schema.coords.epsg or None  # 0: an inferred schema's, to be detected
         named = _EPSG_IN_NAME.search(match.column_for.get(schema.coords.x, ""))
         if table.has_geometry:
             # GeoJSON without a `crs` member is WGS84 by its specification
@@ -281,13 +295,14 @@ def _file_report(inp: InputFile, table: Table, match: SchemaMatch) -> FileReport
     return FileReport(
         path=inp.path,
         kind=schema.kind,
-        schema=schema.id,
+        schema=match.label,
         dataset=inp.dataset,
         encoding=table.encoding,
         delimiter=table.delimiter,
         header_rows=table.header_rows,
         declared_epsg=declared,
         declared_by=declared_by,
+        mapping=match.mapping,
     )
 
 

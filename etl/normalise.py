@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from etl.read import GEOMETRY_X, GEOMETRY_Y
 from layers.spec import LayerSpec, SourceSchema
+
+if TYPE_CHECKING:
+    from etl.infer import Inference
 
 _SPACE = re.compile(r"\s+")
 
@@ -47,9 +51,38 @@ def header_key(name: str) -> str:
 class SchemaMatch:
     schema: SourceSchema
     column_for: Mapping[str, str]  # canonical field -> column name in the file
+    name: str = ""  # what the report calls it (default: the schema id)
+    origin: str = "declared"  # declared | saved | inferred | given (--columns)
+    # a part of a cell as a column: part column -> (the file's column, index of the part
+    # in a "lat,lon" pair)
+    split: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    mapping: tuple[str, ...] = ()  # column -> role lines with the evidence (not declared)
+    inference: Inference | None = None  # the roles of a saved or inferred schema
+
+    @property
+    def label(self) -> str:
+        return self.name or self.schema.id
 
     def map_row(self, row: Mapping[str, str | None]) -> dict[str, str | None]:
-        return {f: row.get(col) for f, col in self.column_for.items()}
+        if not self.split:
+            return {f: row.get(col) for f, col in self.column_for.items()}
+        return {f: _part(row, col, self.split) for f, col in self.column_for.items()}
+
+
+_PAIR_SPLIT = re.compile(r"[,/\s]+")
+
+
+def _part(
+    row: Mapping[str, str | None], column: str, split: Mapping[str, tuple[str, int]]
+) -> str | None:
+    if column not in split:
+        return row.get(column)
+    source, index = split[column]
+    text = row.get(source)
+    if not text:
+        return None
+    parts = [p for p in _PAIR_SPLIT.split(text.strip("() ")) if p]
+    return parts[index] if len(parts) == 2 else None
 
 
 def match_columns(

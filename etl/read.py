@@ -35,6 +35,8 @@ MAX_XLSX_MEMBERS = 10_000
 MAX_XLSX_RATIO = 500
 GEO_BATCH = 20_000
 MAX_HEADER_ROWS = 6
+# Records looked at to find the header under title lines, date lines and blank rows.
+HEADER_SEARCH = 20
 NULL_TOKENS = frozenset({"NULL", "null", "None", "nan"})
 
 # Extra keys of a row (never header names: a header name never starts with "_" + these).
@@ -136,6 +138,10 @@ def read_table(path: Path, *, encoding: str | None = None, header_rows: int | No
     except OSError as exc:
         raise _error(path, f"cannot open: {exc.strerror or exc}") from exc
 
+    if suffix == ".json":
+        json_table = _read_json_records(path)
+        if json_table is not None:
+            return json_table
     if suffix in GEO_SUFFIXES:
         return _read_geo(path)
     clean: Callable[[Any], str | None]
@@ -570,6 +576,41 @@ def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:
     return cell.value
 
 
+# --- JSON records (API dumps) ---------------------------------------------------------
+
+
+def _read_json_records(path: Path) -> Table | None:
+    """A JSON file's array of records as a table; None for GeoJSON (read with GDAL)."""
+    from etl import json_records
+
+    try:
+        if path.stat().st_size > json_records.MAX_JSON_BYTES:
+            limit = json_records.MAX_JSON_BYTES // 2**20
+            raise _error(path, f"refusing a JSON file over {limit} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _error(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        doc = json_records.decode(raw)
+    except (ValueError, RecursionError) as exc:
+        raise _error(path, f"not a readable JSON file ({_one_line(exc)})") from exc
+    if json_records.is_geo(doc):
+        return None
+    found = json_records.find_records(doc)
+    if not found:
+        raise _error(path, "no array of records in the JSON document (and it is not GeoJSON)")
+    keys = json_records.columns_of(found)
+    columns = _unique([normalise_header(k) for k in keys])
+    return Table(
+        path=path,
+        encoding=None,
+        delimiter=None,
+        header_rows=1,
+        columns=columns,
+        rows=_rows(columns, json_records.rows_of(found, keys), clean_cell),
+    )
+
+
 # --- GeoJSON and GeoPackage -----------------------------------------------------------
 
 
@@ -670,11 +711,15 @@ def _read_header(
     path: Path, records: Records, header_rows: int | None
 ) -> tuple[int, tuple[str, ...], Iterator[Record]]:
     first: list[str] | None = None
-    for _, cells in records:
-        parts = [normalise_header(clean_cell(c) or "") for c in cells]
-        if any(parts):
-            first = parts
-            break
+    stream: Iterator[Record] = records
+    if header_rows is None:
+        first, stream = _find_header(records)
+    else:
+        for _, cells in stream:
+            parts = [normalise_header(clean_cell(c) or "") for c in cells]
+            if any(parts):
+                first = parts
+                break
     if first is None:
         raise _error(path, "no header row (the table has no non-empty record)")
 
@@ -682,7 +727,7 @@ def _read_header(
     pending: list[Record] = []
     if header_rows is None:
         while len(header) < MAX_HEADER_ROWS:
-            record = next(records, None)
+            record = next(stream, None)
             if record is None:
                 break
             parts = [normalise_header(clean_cell(c) or "") for c in record[1]]
@@ -692,13 +737,41 @@ def _read_header(
             header.append(parts)
     else:
         while len(header) < header_rows:
-            record = next(records, None)
+            record = next(stream, None)
             if record is None:
                 raise _error(
                     path, f"expected {header_rows} header records, found only {len(header)}"
                 )
             header.append([normalise_header(clean_cell(c) or "") for c in record[1]])
-    return len(header), _merge_header(header), chain(pending, records)
+    return len(header), _merge_header(header), chain(pending, stream)
+
+
+def _find_header(records: Iterator[Record]) -> tuple[list[str] | None, Iterator[Record]]:
+    """The header record among the first HEADER_SEARCH non-empty ones, and the records
+    after it: the first record that fills at least half as many cells as the widest of
+    them (and two at least, when any record has two) with at most a quarter of its cells
+    data-like (numbers, dates, phone numbers). Title lines, date lines (`기준일,2024-05-01`)
+    and notes above a header fill one or two cells, or hold data, and are skipped."""
+    ahead: list[tuple[Record, list[str]]] = []
+    for record in records:
+        parts = [normalise_header(clean_cell(c) or "") for c in record[1]]
+        if any(parts):
+            ahead.append((record, parts))
+            if len(ahead) >= HEADER_SEARCH:
+                break
+    if not ahead:
+        return None, records
+    widths = [sum(1 for p in parts if p) for _, parts in ahead]
+    need = max(min(2, max(widths)), (max(widths) + 1) // 2)
+    at = 0
+    for i, (_, parts) in enumerate(ahead):
+        filled = [p for p in parts if p]
+        data_like = sum(1 for p in filled if _DATA_LIKE.fullmatch(p))
+        if len(filled) >= need and 4 * data_like <= len(filled):
+            at = i
+            break
+    rest = (record for record, _ in ahead[at + 1 :])
+    return ahead[at][1], chain(rest, records)
 
 
 def _continues_header(first: Sequence[str], parts: Sequence[str]) -> bool:

@@ -22,12 +22,13 @@ from etl.geocode import (
     normalise_address,
 )
 from etl.merge import content_hash
+from etl.site_match import Match, SiteMatcher
 from geo.distance import degree_radius, distances_m, rank_key
 from layers.record import FeatureRecord, Reject
 
 LAYER_ID = "testing_site_parking"
 # only these place a site well enough to say which parking lots are near it
-JOIN_PRECISIONS: frozenset[str] = frozenset({"address", "building"})
+JOIN_PRECISIONS: frozenset[str] = frozenset({"facility", "address", "building"})
 # the KDCA 2022 list is the primary source; the 2020 MOHW lists add sites it lacks
 KIND_PRIORITY: dict[str, int] = {"kdca_screening": 0, "mohw_screening": 1, "safe_hospital": 2}
 SITE_PROPS: tuple[str, ...] = (
@@ -36,9 +37,13 @@ SITE_PROPS: tuple[str, ...] = (
     "site_kind",
     "site_address",
     "site_precision",
+    "site_facility",
     "distance_m",
 )
 _CHUNK = 4096
+# a HIRA record matched by name alone is not taken this far from where the gazetteer
+# places the row's own address (at address/building precision)
+FACILITY_FAR_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class Site:
     source: str  # dataset of the row the site was first read from
     also_in: tuple[str, ...] = ()  # datasets of the rows merged into it
     matched: str | None = None  # what the gazetteer matched
+    facility: str | None = None  # the HIRA record's name, when placed at one (precision facility)
+    row_datasets: tuple[str, ...] = ()  # the dataset of every row merged into it, the first's too
+    hira_outcome: str | None = None  # the HIRA match's outcome (etl.site_match.Outcome)
 
     @property
     def joinable(self) -> bool:
@@ -99,6 +107,7 @@ class _Draft:
     hit: Geocode | None
     first: SiteRow
     address_keys: frozenset[str]
+    facility: Match | None
 
 
 def _rank(hit: Geocode | None) -> int:
@@ -106,10 +115,14 @@ def _rank(hit: Geocode | None) -> int:
 
 
 def geocode_sites(
-    rows: Iterable[SiteRow], gazetteer: SiteGeocoder
+    rows: Iterable[SiteRow], gazetteer: SiteGeocoder, matcher: SiteMatcher | None = None
 ) -> tuple[list[Site], Counter[str], list[Reject]]:
-    """Sites from the screening lists, geocoded and merged; the count of sites per geocode
-    precision ("none" when not placed); and a reject for every row not used by the join.
+    """Sites from the screening lists, placed and merged; the count of sites per precision
+    ("none" when not placed); and a reject for every row not used by the join.
+
+    A row is placed at the HIRA record it names (`matcher`, precision "facility") and, when
+    none matches clearly, by the gazetteer; a reject for a row placed too coarsely or not at
+    all names the best HIRA candidate and why it was not taken.
 
     A row is the same site as an earlier one (KDCA 2022 first, then MOHW 2020, then the safe
     hospitals) of another list when its normalised name is the same in the same 시/군/구 or
@@ -124,11 +137,19 @@ def geocode_sites(
         props = row.norm.props
         sido, sigungu = props.get("sido_text"), props.get("sigungu_text")
         name, address = row.norm.name or "", row.norm.address
-        if isinstance(gazetteer, Gazetteer):
-            hit = gazetteer.geocode(address, name, sido=sido, sigungu=sigungu)
-        else:
-            hit = gazetteer.geocode(address, name)
-        keys = _site_keys(name, address, sido, sigungu)
+        facility = matcher.match(name, address, sido, sigungu) if matcher else None
+        hit = _facility_hit(facility)
+        if hit is None or not (facility and facility.best and facility.best.address_agrees):
+            if isinstance(gazetteer, Gazetteer):
+                by_address = gazetteer.geocode(address, name, sido=sido, sigungu=sigungu)
+            else:
+                by_address = gazetteer.geocode(address, name)
+            if hit is None:
+                hit = by_address
+            elif facility is not None and _far(hit, by_address):
+                # matched by name alone, and the row's own address is precisely elsewhere
+                hit, facility = by_address, replace(facility, outcome="far from the address")
+        keys = _site_keys(name, address, sido, sigungu, facility)
         dataset = row.file.dataset
         same = next(
             (by_key[k] for k in keys if k in by_key and dataset not in drafts[by_key[k]].datasets),
@@ -141,7 +162,7 @@ def geocode_sites(
             # a hospital may have moved between the 2020 and 2022 lists
             same_address = not draft.address_keys or bool(draft.address_keys & _address_keys(keys))
             if same_address and _rank(hit) < _rank(draft.hit):
-                draft.hit = hit
+                draft.hit, draft.facility = hit, facility
             rejects.append(
                 _reject(
                     row,
@@ -162,7 +183,7 @@ def geocode_sites(
             precision=None,
             source=dataset,
         )
-        drafts.append(_Draft(site, [dataset], hit, row, _address_keys(keys)))
+        drafts.append(_Draft(site, [dataset], hit, row, _address_keys(keys), facility))
         for k in keys:
             by_key.setdefault(k, len(drafts) - 1)
 
@@ -177,6 +198,9 @@ def geocode_sites(
             precision=hit.precision if hit else None,
             also_in=tuple(dict.fromkeys(ds for ds in d.datasets[1:] if ds != d.site.source)),
             matched=hit.matched if hit else None,
+            facility=d.facility.record.name if d.facility and d.facility.record else None,
+            row_datasets=tuple(d.datasets),
+            hira_outcome=d.facility.outcome if d.facility else None,
         )
         sites.append(site)
         counts[site.precision or "none"] += 1
@@ -185,7 +209,8 @@ def geocode_sites(
                 _reject(
                     d.first,
                     "not geocoded",
-                    "no address, name, dong or sigungu match in the offline gazetteer",
+                    "no address, name, dong or sigungu match in the offline gazetteer"
+                    + _unmatched(d.facility),
                 )
             )
         elif not site.joinable:
@@ -193,10 +218,22 @@ def geocode_sites(
                 _reject(
                     d.first,
                     "site geocoded too coarsely",
-                    f"placed only at {hit.precision} precision ({hit.matched}); not used for the parking join",
+                    f"placed only at {hit.precision} precision ({hit.matched}); not used for the parking join"
+                    + _unmatched(d.facility),
                 )
             )
     return sites, counts, rejects
+
+
+def rows_placed(sites: Iterable[Site]) -> dict[str, dict[str, int]]:
+    """Per list (dataset), how many of its rows are at a site placed well enough for the
+    join, by precision (a row merged into another list's site counts with that site)."""
+    out: dict[str, Counter[str]] = {}
+    for s in sites:
+        if s.joinable and s.precision:
+            for ds in s.row_datasets:
+                out.setdefault(ds, Counter())[s.precision] += 1
+    return {ds: dict(c.most_common()) for ds, c in sorted(out.items())}
 
 
 def _kind(row: SiteRow) -> str:
@@ -204,14 +241,42 @@ def _kind(row: SiteRow) -> str:
     return str(kind) if kind else "kdca_screening"
 
 
-def _site_keys(name: str, address: str | None, sido: str | None, sigungu: str | None) -> list[str]:
-    """Keys under which two rows are the same site: name in the 시/군/구, exact address."""
+def _facility_hit(facility: Match | None) -> Geocode | None:
+    record = facility.record if facility else None
+    if record is None:
+        return None
+    return Geocode(record.lon, record.lat, "facility", f"HIRA {record.name} ({record.address})")
+
+
+def _far(hit: Geocode, by_address: Geocode | None) -> bool:
+    if by_address is None or by_address.precision not in JOIN_PRECISIONS:
+        return False
+    distance = distances_m(hit.lon, hit.lat, [by_address.lon], [by_address.lat])[0]
+    return bool(distance > FACILITY_FAR_M)
+
+
+def _unmatched(facility: Match | None) -> str:
+    return f"; HIRA {facility.describe()}" if facility is not None else ""
+
+
+def _site_keys(
+    name: str,
+    address: str | None,
+    sido: str | None,
+    sigungu: str | None,
+    facility: Match | None = None,
+) -> list[str]:
+    """Keys under which two rows are the same site: the HIRA record they are placed at,
+    name in the 시/군/구, exact address."""
     ak = normalise_address(address, sido=sido, sigungu=sigungu)
     keys = []
     if ak is not None and ak.sido and (ak.city or ak.sido == SEJONG):
         keys += [f"name|{ak.sido}|{ak.city}|{v}" for v in name_variants(name, ak.sigungu)]
         keys += [f"addr|{k}" for k in ak.exact_keys()]
-    return keys or [f"row|{name}|{address}"]
+    keys = keys or [f"row|{name}|{address}"]
+    # last: the first key is part of the site's id, which must not depend on the HIRA file
+    record = facility.record if facility else None
+    return [*keys, f"hira|{record.source}|{record.name}|{record.address}"] if record else keys
 
 
 def _address_keys(keys: Iterable[str]) -> frozenset[str]:
@@ -283,6 +348,7 @@ def _join_chunk(
                 "site_kind": site.kind,
                 "site_address": site.address,
                 "site_precision": site.precision,
+                "site_facility": site.facility,
                 "distance_m": distance,
             },
         )

@@ -37,6 +37,8 @@ class Config:
     SHAREMAP_BASEMAP_URL: str | None = None
     SHAREMAP_BASEMAP_ATTRIBUTION: str | None = None
     SHAREMAP_EMBED_ALLOWED_ORIGINS: str | None = None
+    SHAREMAP_RATE_LIMITS: str | None = None
+    SHAREMAP_RATE_LIMIT_STORAGE_URI: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

@@ -1,8 +1,9 @@
 """Parking near COVID-19 testing sites: public parking lots joined to screening sites.
 
-Two kinds of input: parking lots (전국주차장정보표준데이터, kind "parking") are the
-features; screening sites and safe hospitals (kind "sites") are geocoded by the loader
-and joined to the lots near them.
+Three kinds of input: parking lots (전국주차장정보표준데이터, kind "parking") are the
+features; screening sites and safe hospitals (kind "sites") are placed by the loader and
+joined to the lots near them; HIRA's hospital list (kind "facilities", a folder of
+per-시군구 JSON files read by etl/hira.py) is where the sites are placed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSche
 
 PARKING = "parking"
 SITES = "sites"
+FACILITIES = "facilities"
 
 # The parking lot's own columns, as in 전국주차장정보표준데이터 (PROVENANCE §6).
 _PARKING_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -126,6 +128,22 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         coords=None,
         kind=SITES,
     ),
+    # HIRA 병원정보서비스 (PROVENANCE M): the `hospitals` records of the per-시군구 JSON files
+    # of medical/hira_hospitals_2026-03/, read by etl/hira.py; where the sites are placed
+    SourceSchema(
+        id="hira_hospitals",
+        columns={
+            "name": ("name",),
+            "facility_kind": ("cl_nm",),
+            "address": ("addr",),
+            "phone": ("tel",),
+            "lon": ("x",),
+            "lat": ("y",),
+        },
+        required=("name", "facility_kind", "address", "lon", "lat"),
+        coords=Coords(x="lon", y="lat", epsg=4326),
+        kind=FACILITIES,
+    ),
 )
 
 _SITE_KINDS: dict[str, str] = {
@@ -168,6 +186,7 @@ FIELDS: tuple[Field, ...] = (
     Field("site_kind", "text", "진료소 종류", "Testing site kind"),
     Field("site_address", "text", "선별진료소 주소", "Testing site address", queryable=False),
     Field("site_precision", "text", "진료소 위치 정확도", "Site location precision"),
+    Field("site_facility", "text", "심평원 기관명", "HIRA facility matched", queryable=False),
     Field("distance_m", "float", "진료소까지 거리(m)", "Distance to site (m)"),
     # the testing site's own attributes (props of `sites` rows)
     Field("sido_text", "text", "시도(원문)", "Province (as published)", queryable=False),

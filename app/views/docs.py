@@ -8,8 +8,10 @@ import swagger_ui_bundle
 from flask import Blueprint, Response, current_app, request, send_from_directory
 
 from app import links, openapi
+from app.basemap import current_basemap
 from app.errors import NotFound
 from app.links import base_url
+from app.page_context import content_security_policy, inline_script_hashes
 from app.params import PLAIN_PARAMS, checked, lang_of
 from app.serializers import html_response, json_response
 
@@ -32,7 +34,13 @@ def openapi_json() -> Response:
 def docs() -> Response:
     args = checked(request.args, PLAIN_PARAMS)
     lang = lang_of(args, request.headers.get("Accept-Language"))
-    return html_response("api/docs.html", lang, spec_url=f"{base_url()}/openapi.json")
+    response = html_response("api/docs.html", lang, spec_url=f"{base_url()}/openapi.json")
+    # Swagger UI's start-up script is inline (allowed by its hash); it sets inline styles and
+    # shows data: images
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        current_basemap(), script_hashes=inline_script_hashes(response.get_data(as_text=True))
+    )
+    return response
 
 
 @bp.get("/docs/assets/<name>")

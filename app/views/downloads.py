@@ -20,6 +20,10 @@ from layers.store import FeatureQuery
 bp = Blueprint("downloads", __name__)
 
 CONTENT_TYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8"}
+# what a CSV download ends with when the database goes away in the middle of it (the status line
+# is sent by then): a last line that opens a quoted field and never closes it, so that no CSV
+# reader takes the cut file for a complete one. A cut GeoJSON download lacks its closing `]}`.
+CSV_CUT_MARK = b'\r\n"'
 
 
 @bp.get(links.TILE_ARCHIVE_PATH)
@@ -109,5 +113,9 @@ def csv_body(layer_id: str, chunks: Generator[str]) -> Generator[bytes]:
     """UTF-8 with a byte order mark (so that Excel reads Korean), a header, then the rows."""
     with closing(chunks):
         yield "\ufeff".encode() + export.csv_text([export.csv_columns(layer_id)]).encode()
-        for chunk in chunks:
-            yield chunk.encode()
+        try:
+            for chunk in chunks:
+                yield chunk.encode()
+        except Exception:
+            yield CSV_CUT_MARK
+            raise

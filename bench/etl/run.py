@@ -35,6 +35,9 @@ def scaled_source_dir(source: Path, k: int, into: Path) -> Path:
         src = source / entry.path
         dst = into / entry.path
         dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():  # the HIRA folder of per-시군구 JSON files: as it is
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+            continue
         if k == 1 or src.suffix.lower() not in (".csv", ".tsv") or entry.layer == "regions":
             shutil.copyfile(src, dst)
             continue

@@ -609,7 +609,18 @@ def _parse(text: str) -> Schedule:
         recorded.append(Condition(when, hours))
     if schedule.is_empty and all(c.hours is None for c in recorded):
         raise _Unparseable("conditions without hours")  # "폭염특보 시 연장운영"
-    return replace(schedule, conditions=tuple(recorded)) if recorded else schedule
+    if not recorded:
+        return schedule
+    # Closed days written after a condition's hours ("… 폭염특보 시 24시간 운영, 매주 월요일
+    # 휴관") close the place under the usual hours too.
+    closed = {d for c in recorded if c.hours is not None for d in c.hours.closed_dates}
+    if closed - set(schedule.closed_dates):
+        schedule = replace(
+            schedule,
+            closed_dates=tuple(set(schedule.closed_dates) | closed),
+            always_open=False,
+        )
+    return replace(schedule, conditions=tuple(recorded))
 
 
 # Schedules are immutable and the same texts repeat thousands of times in one file.

@@ -459,3 +459,22 @@ def test_first_load_page_weight(chromium: Any, pages_url: str, artifacts: Path) 
         assert measured["served_bytes"] <= WEIGHT_BUDGET_BYTES, measured
     assert any("leaflet.js" in r["url"] for r in near["responses"])
     assert any("/items" in r["url"] for r in embed["responses"])  # the data in view counts too
+
+
+@pytest.mark.parametrize("path", ["/docs", "/embed?zoom=15", "/near", "/embed/builder"])
+def test_pages_run_under_their_csp_without_violations(
+    chromium: Any, pages_url: str, path: str
+) -> None:
+    """script-src without 'unsafe-inline': the pages' own inline scripts are allowed by hash,
+    and the browser reports no Content-Security-Policy violation."""
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{pages_url}{path}")
+    if path == "/docs":
+        page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    else:
+        page.wait_for_load_state("networkidle")
+    context.close()
+    assert not [c for c in console if "Content Security Policy" in c], console

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from etl import testing_sites
 from etl.geocode import Gazetteer, Geocode, read_centroids
+from etl.hira import HiraRecord, address_region
+from etl.site_match import SiteMatcher
 from etl.testing_sites import SITE_PROPS, Site, geocode_sites, join_parking
 from geo.distance import GEOD, distance_m, rank_key
 from layers.record import FeatureRecord
@@ -87,6 +89,7 @@ def test_distance_is_the_geodesic_distance_to_the_site() -> None:
         "site_kind": "kdca_screening",
         "site_address": "주소 site:a",
         "site_precision": "address",
+        "site_facility": None,
         "distance_m": 512.3,
     }
     assert set(SITE_PROPS) <= set(out.props)
@@ -187,7 +190,9 @@ def brute_force(
 ) -> list[tuple[str, str, float]]:
     """Every lot × every usable site, the definition written out the slow way."""
     out = []
-    usable = [s for s in sites if s.precision in ("address", "building") and s.lon is not None]
+    usable = [
+        s for s in sites if s.precision in ("facility", "address", "building") and s.lon is not None
+    ]
     for p in lots:
         if not (math.isfinite(p.lon) and math.isfinite(p.lat)):
             continue
@@ -222,7 +227,9 @@ _coord = st.tuples(
     lots=st.lists(_coord, max_size=40),
     sites=st.lists(
         st.tuples(
-            _coord, st.sampled_from(["address", "building", "dong", "sigungu"]), st.integers(0, 5)
+            _coord,
+            st.sampled_from(["facility", "address", "building", "dong", "sigungu"]),
+            st.integers(0, 5),
         ),
         max_size=15,
     ),
@@ -256,9 +263,9 @@ def test_join_equals_brute_force_across_chunks(monkeypatch: pytest.MonkeyPatch) 
             zip(rng.uniform(126.8, 127.2, 400), rng.uniform(37.4, 37.7, 400), strict=True)
         )
     ]
-    precisions = ["address", "building", "dong", "sigungu"]
+    precisions = ["facility", "address", "building", "dong", "sigungu"]
     sites = [
-        site(f"site:{i:03d}", float(x), float(y), precisions[i % 4])
+        site(f"site:{i:03d}", float(x), float(y), precisions[i % 5])
         for i, (x, y) in enumerate(
             zip(rng.uniform(126.8, 127.2, 120), rng.uniform(37.4, 37.7, 120), strict=True)
         )
@@ -497,3 +504,85 @@ def test_real_join_equals_brute_force(
         if best_site[k] >= 0
     ]
     assert [(r.id, r.props["site_id"], r.props["distance_m"]) for r in result] == expected
+
+
+# -- placing sites at HIRA records -----------------------------------------------------------------
+
+
+def hira(name: str, address: str, lon: float, lat: float, kind: str = "병원") -> HiraRecord:
+    region = address_region(address)
+    assert region is not None
+    return HiraRecord(name, kind, address, region, lon, lat, None, "서울/강남구.json")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> SiteMatcher:
+    return SiteMatcher(
+        [
+            hira(
+                "강남구보건소",
+                "서울특별시 강남구 선릉로 668, (삼성동)",
+                127.0422,
+                37.5162,
+                "보건소",
+            ),
+            hira(
+                "연세대학교의과대학 강남세브란스병원",
+                "서울특별시 강남구 언주로 211",
+                127.0461,
+                37.4931,
+            ),
+            hira("먼병원", "서울특별시 강남구 다른로 5", 127.1000, 37.5000),
+        ]
+    )
+
+
+def test_a_site_is_placed_at_the_hira_record_it_names(
+    gazetteer: Gazetteer, matcher: SiteMatcher
+) -> None:
+    rows = [
+        # a lot address the gazetteer places only at its 동; the name finds the record
+        row("kdca_screening", 1, "강남구보건소", "서울 강남구 삼성동(삼성2동) 8 강남구보건소"),
+        # another list's row, another spelling: the same record, so the same site
+        row("safe_hospital", 1, "연세대학교강남세브란스병원", "서울특별시 강남구 언주로211"),
+        row("kdca_screening", 2, "강남세브란스병원", "서울 강남구 언주로211 강남세브란스병원"),
+    ]
+    sites, counts, rejects = geocode_sites(rows, gazetteer, matcher)
+    assert [(s.name, s.precision, s.facility, s.lon, s.also_in) for s in sites] == [
+        ("강남구보건소", "facility", "강남구보건소", 127.0422, ()),
+        (
+            "강남세브란스병원",
+            "facility",
+            "연세대학교의과대학 강남세브란스병원",
+            127.0461,
+            (SAFE_SET,),
+        ),
+    ]
+    assert counts == {"facility": 2} and all(s.joinable for s in sites)
+    assert [(r.row, r.reason) for r in rejects] == [(1, "duplicate")]
+    assert testing_sites.rows_placed(sites) == {
+        KDCA_SET: {"facility": 2},
+        SAFE_SET: {"facility": 1},
+    }
+    # the site ids do not depend on the HIRA match
+    assert [s.id for s in sites] == [s.id for s in geocode_sites(rows, gazetteer)[0]]
+
+
+def test_a_name_match_far_from_the_rows_own_address_is_not_taken(
+    gazetteer: Gazetteer, matcher: SiteMatcher
+) -> None:
+    # 먼병원 by name, but the gazetteer places 언주로 211 precisely some 5 km away
+    rows = [row("kdca_screening", 1, "먼병원", "서울특별시 강남구 언주로 211")]
+    (s,), _, _ = geocode_sites(rows, gazetteer, matcher)
+    assert (s.precision, s.facility, s.hira_outcome) == ("address", None, "far from the address")
+    assert (s.lon, s.lat) == (127.0460, 37.4930)
+
+
+def test_an_unmatched_row_falls_back_and_its_reject_names_the_best_candidate(
+    gazetteer: Gazetteer, matcher: SiteMatcher
+) -> None:
+    rows = [row("kdca_screening", 1, "삼성서울병원", "서울 강남구 삼성동(삼성2동) 77")]
+    (s,), _, (reject,) = geocode_sites(rows, gazetteer, matcher)
+    assert s.precision == "dong" and s.hira_outcome == "weak"
+    assert reject.reason == "site geocoded too coarsely"
+    assert "HIRA weak: best HIRA record " in reject.detail

@@ -9,11 +9,13 @@ import pytest
 
 from layers import registry
 from layers.testing_site_parking import (
+    FACILITIES,
     SPEC,
     closed_day_types,
     site_kind,
 )
 from tests.layers.real_files import (
+    SOURCE_DIR,
     Rows,
     column_for,
     matching_schemas,
@@ -25,7 +27,12 @@ from tests.layers.real_files import (
 LAYER = "testing_site_parking"
 
 
-SOURCES = registry.sources_for(LAYER, default_only=False)
+# the files read as rows of the layer (not the HIRA folder, read by etl/hira.py)
+SOURCES = tuple(
+    s
+    for s in registry.sources_for(LAYER, default_only=False)
+    if SPEC.schema(s.schema).kind != FACILITIES
+)
 PARKING_2023 = "national_parking_std_2023-04.csv"
 PARKING_2021 = "national_parking_std_2021-05.csv"
 KDCA_XLS = "kdca_screening_centers_2022-02-16.xls"
@@ -33,7 +40,15 @@ KDCA_CSV = "kdca_screening_centers_2022-02-16_authorexport.csv"
 MOHW = "mohw_screening_centers_2020-03-31.csv"
 SAFE = "mohw_safe_hospitals_2020-04-01.csv"
 # props the loader fills when it joins a lot to a site
-JOIN_FIELDS = {"site_id", "site_name", "site_kind", "site_address", "site_precision", "distance_m"}
+JOIN_FIELDS = {
+    "site_id",
+    "site_name",
+    "site_kind",
+    "site_address",
+    "site_precision",
+    "site_facility",
+    "distance_m",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +72,20 @@ def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
     assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
     assert schema.kind == ("parking" if source.path.startswith("parking/") else "sites")
     assert (schema.coords is None) == (schema.kind == "sites")
+
+
+def test_the_hira_folder_is_a_source_of_the_layer() -> None:
+    (hira,) = [s for s in registry.sources_for(LAYER) if SPEC.schema(s.schema).kind == FACILITIES]
+    assert (hira.path, hira.dataset, hira.publisher) == (
+        "medical/hira_hospitals_2026-03",
+        "HIRA-hospitals",
+        "건강보험심사평가원",
+    )
+    assert "전국 병의원 및 약국 현황 2026.3" in hira.title
+    folder = SOURCE_DIR / hira.path
+    if not folder.is_dir():
+        pytest.skip(f"the HIRA folder is not at {folder}")
+    assert len(list(folder.glob("*/*.json"))) == 256
 
 
 def test_site_kind() -> None:

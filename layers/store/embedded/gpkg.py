@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def _write_batch(path: Path, table: str, batch: list[FeatureRecord], *, append: 
             append=append,
         )
     except _GDAL_ERRORS as exc:
-        raise StoreError(f"cannot write {path}: {exc}") from exc
+        raise StoreError(f"cannot write {path}: {_reason(exc)}") from exc
 
 
 def read_features(path: Path, table: str) -> list[FeatureRecord]:
@@ -152,7 +153,7 @@ def write_regions(path: Path, regions: Iterable[Region]) -> int:
             crs="EPSG:4326",
         )
     except _GDAL_ERRORS as exc:
-        raise StoreError(f"cannot write {path}: {exc}") from exc
+        raise StoreError(f"cannot write {path}: {_reason(exc)}") from exc
     return len(batch)
 
 
@@ -178,3 +179,11 @@ def _read(path: Path, table: str) -> Any:
         if not path.is_file():
             raise FileMissing(str(path)) from None
         raise StoreError(f"cannot read {path}: {exc}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """GDAL's message without the SQL it ran (sqlite3_exec(<the whole schema>) failed: …)."""
+    return _SQLITE_EXEC.sub("", str(exc)).strip()
+
+
+_SQLITE_EXEC = re.compile(r"sqlite3_exec\(.*\) failed:", re.S)
