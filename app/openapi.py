@@ -16,6 +16,7 @@ from app.params import (
     items_params,
 )
 from layers import registry
+from layers.audit import AUDIT_SCHEMAS
 
 OPENAPI_VERSION = "3.0.3"
 ERRORS = ("400", "404", "405", "406", "500", "503")
@@ -57,6 +58,18 @@ def _operation(
             "responses": responses,
         }
     }
+
+
+def operation(
+    operation_id: str, summary: str, params: Iterable[Param], ok: dict[str, Any], tag: str
+) -> dict[str, Any]:
+    """A GET operation answering `ok` (media type → schema) or the API's errors, for a
+    blueprint's openapi_paths hook."""
+    return _operation(operation_id, summary, params, ok, tags=(tag,))
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    return _ref(name)
 
 
 def tile_archive_operation() -> dict[str, Any]:
@@ -495,5 +508,5 @@ def document(
         },
         "servers": [{"url": server_url}],
         "paths": all_paths,
-        "components": {"schemas": SCHEMAS, "responses": responses()},
+        "components": {"schemas": {**SCHEMAS, **AUDIT_SCHEMAS}, "responses": responses()},
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layers.export import ExportFormat
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store.types import (
     FILTER_FIELDS,
     FeatureQuery,
@@ -136,6 +136,17 @@ class Store(ABC):
         from layers.store import places_search
 
         return places_search.scan(self, text, layers, limit)
+
+    @abstractmethod
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        """Keep the rows a load rejected (and why) with the kept version `data_version` of a
+        layer, replacing what was kept with it before; they go when the version is pruned.
+        Raises StoreError when no kept version of the layer has that data_version."""
+
+    @abstractmethod
+    def rejects(self, layer_id: str) -> list[Reject]:
+        """The rows the load of the layer's current version rejected, by file and row ([]
+        when none were kept)."""
 
     # -- tile archives (layers/tilearchive.py): one per tileset version -------------------
 

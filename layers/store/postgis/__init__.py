@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from layers import export, tilearchive
 from layers.export import ExportFormat
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store import nearme, places_search
 from layers.store.base import (
     FeatureQuery,
@@ -154,6 +154,10 @@ class PostgisStore(Store):
                 if not conn.execute(q.CHECK_SCHEMA).scalar():
                     raise StoreUnavailable(
                         "the database has no sharemap tables yet: run `sharemap db upgrade`"
+                    )
+                if not conn.execute(q.CHECK_REJECTS).scalar():
+                    raise StoreUnavailable(
+                        "the database schema is older than this sharemap: run `sharemap db upgrade`"
                     )
         except OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
@@ -393,6 +397,32 @@ class PostgisStore(Store):
             loaded_at=row["loaded_at"].isoformat(),
             stats=row["stats"] or {},
         )
+
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        with self._begin() as conn:
+            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            params = {"layer_id": layer_id, "data_version": data_version}
+            version_id = conn.execute(q.KEPT_VERSION, params).scalar()
+            if version_id is None:
+                raise StoreError(f"{layer_id} has no kept version {data_version}")
+            conn.execute(q.DELETE_REJECTS, {"version_id": version_id})
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(q.COPY_REJECTS) as copy:
+                for r in rejects:
+                    fields = (r.layer, r.file, r.row, r.reason, r.detail, r.name, r.lon, r.lat)
+                    copy.write("\t".join(map(_copy_value, (version_id, *fields))) + "\n")
+
+    def rejects(self, layer_id: str) -> list[Reject]:
+        with self._connect() as conn:
+            if not conn.execute(q.CHECK_REJECTS).scalar():
+                raise StoreUnavailable(
+                    "the database schema is older than this sharemap: run `sharemap db upgrade`"
+                )
+            rows = conn.execute(q.CURRENT_REJECTS, {"layer_id": layer_id}).all()
+        return [
+            Reject(layer, file, row, reason, detail, name, lon, lat)
+            for layer, file, row, reason, detail, name, lon, lat in rows
+        ]
 
     def search(self, text: str, *, layers: tuple[str, ...], limit: int = 10) -> list[Place]:
         words = places_search.terms(text)
