@@ -53,6 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "알 수 없는 레이어 '{value}'입니다. 레이어: {choices}",
         "unknown layer '{value}'; the layers are: {choices}",
     ),
+    "unknown_sido": (
+        "알 수 없는 시도 '{value}'입니다 (예: 서울특별시, 서울)",
+        "unknown 시도 (province) '{value}'; e.g. 서울특별시 or 서울",
+    ),
     "empty_layers": (
         "layers에 레이어를 하나 이상 쉼표로 구분해 주세요",
         "layers must name at least one layer (comma-separated)",

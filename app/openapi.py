@@ -16,6 +16,7 @@ from app.params import (
     items_params,
 )
 from layers import registry
+from layers.audit import AUDIT_SCHEMAS
 
 OPENAPI_VERSION = "3.0.3"
 ERRORS = ("400", "404", "405", "406", "500", "503")
@@ -57,6 +58,18 @@ def _operation(
             "responses": responses,
         }
     }
+
+
+def operation(
+    operation_id: str, summary: str, params: Iterable[Param], ok: dict[str, Any], tag: str
+) -> dict[str, Any]:
+    """A GET operation answering `ok` (media type → schema) or the API's errors, for a
+    blueprint's openapi_paths hook."""
+    return _operation(operation_id, summary, params, ok, tags=(tag,))
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    return _ref(name)
 
 
 def tile_archive_operation() -> dict[str, Any]:
@@ -256,7 +269,7 @@ def paths() -> dict[str, Any]:
     )
     out["/readyz"] = _operation(
         "readyz",
-        "The database answers; the data version of each loaded layer",
+        "The database answers; the data version of each loaded layer, the replica's lag",
         PLAIN_PARAMS,
         _content((links.JSON, _ref("Ready"))),
         errors=("400", "405", "500", "503"),
@@ -438,6 +451,12 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string"},
             "data_versions": {"type": "object", "additionalProperties": {"type": "string"}},
             "layers_not_loaded": {"type": "array", "items": {"type": "string"}},
+            "replication_lag_s": {
+                "type": "number",
+                "nullable": True,
+                "description": "seconds the read replica (DATABASE_READ_URL) is behind its "
+                "primary, 0 when it has replayed all it received; null without a replica",
+            },
         },
     },
 }
@@ -489,5 +508,5 @@ def document(
         },
         "servers": [{"url": server_url}],
         "paths": all_paths,
-        "components": {"schemas": SCHEMAS, "responses": responses()},
+        "components": {"schemas": {**SCHEMAS, **AUDIT_SCHEMAS}, "responses": responses()},
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layers.export import ExportFormat
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store.types import (
     FILTER_FIELDS,
     FeatureQuery,
@@ -137,6 +137,17 @@ class Store(ABC):
 
         return places_search.scan(self, text, layers, limit)
 
+    @abstractmethod
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        """Keep the rows a load rejected (and why) with the kept version `data_version` of a
+        layer, replacing what was kept with it before; they go when the version is pruned.
+        Raises StoreError when no kept version of the layer has that data_version."""
+
+    @abstractmethod
+    def rejects(self, layer_id: str) -> list[Reject]:
+        """The rows the load of the layer's current version rejected, by file and row ([]
+        when none were kept)."""
+
     # -- tile archives (layers/tilearchive.py): one per tileset version -------------------
 
     def has_tile_archive(self, token: str) -> bool:
@@ -156,6 +167,11 @@ class Store(ABC):
     def warm_up(self) -> None:  # noqa: B027 - optional hook
         """Build now what the first near-me query would (indexes in memory), so that it is not a
         visitor's request that waits for it."""
+
+    def replication_lag(self) -> float | None:
+        """Seconds the read replica this store reads from is behind; None when it reads from
+        no replica (a primary, the embedded store)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -354,3 +354,24 @@ def test_free_parking_near_a_testing_site_comes_first_when_asked(
     assert_same(body, expected)
     assert body["features"] and all(f["properties"]["fee"] == "free" for f in body["features"])
     assert all(f["properties"]["details"]["site_name"] for f in body["features"])
+
+
+def test_a_testing_sites_parking_is_near_me_around_it(api: FlaskClient, all_rows: Rows) -> None:
+    """What /near shows for a chosen testing site: near-me of testing_site_parking around it
+    within the parking radius (1 km) finds exactly the lots, and free lots, the site counts."""
+    sites = [s for s in all_rows["testing_sites"] if 0 < s.props["lots"] <= 100]
+    assert len(sites) > 100
+    for site in random.Random(15).sample(sites, 12):
+        common = {"lat": site.lat, "lon": site.lon, "radius_m": 1000, "limit": 100}
+        lots = near(api, layers="testing_site_parking", **common)["features"]
+        free = near(api, layers="testing_site_parking", free="true", **common)["features"]
+        assert len(lots) == site.props["lots"], site.id
+        assert len(free) == site.props["free_lots"], site.id
+        assert all(f["properties"]["fee"] == "free" for f in free)
+    # the sites are in near-me only when asked for
+    site = sites[0]
+    body = near(api, lat=site.lat, lon=site.lon, layers="testing_sites", limit=1)
+    assert body["features"][0]["id"] == site.id
+    assert body["features"][0]["properties"]["details"]["lots"] == site.props["lots"]
+    default = near(api, lat=site.lat, lon=site.lon, limit=50)
+    assert all(f["properties"]["layer"] != "testing_sites" for f in default["features"])

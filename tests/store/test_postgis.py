@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from layers.record import FeatureRecord
+from layers.record import FeatureRecord, Reject
 from layers.store.postgis import PostgisStore, engine_url
 from tests.store.synthetic import synthetic
 
@@ -104,6 +104,8 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
     reader_url = make_url(engine_url(empty_db)).set(username="sharemap_reader")
     reader = PostgisStore(reader_url.render_as_string(hide_password=False))
     assert reader.count("campsites") == 3  # it can read
+    pg.store_rejects("campsites", "v1", [Reject("campsites", "a.csv", 2, "duplicate")])
+    assert [r.reason for r in reader.rejects("campsites")] == ["duplicate"]
     engine = create_engine(reader_url)
     with engine.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
         conn.execute(text("DELETE FROM feature"))
@@ -217,3 +219,23 @@ def test_csv_built_in_sql_quotes_like_python(pg: PostgisStore) -> None:
     assert fast == slow
     assert '"a,b"' in fast and '"say ""hi"""' in fast and '"line\nbreak"' in fast
     assert fast.endswith("\r\n") and export.csv_columns("campsites")
+
+
+def test_a_schema_without_the_reject_table_asks_for_db_upgrade(empty_db: str) -> None:
+    from alembic import command
+
+    from layers.store.base import StoreUnavailable
+    from layers.store.postgis.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(empty_db), "-1")  # before 0003
+    old = PostgisStore(empty_db)
+    try:
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.check()
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.rejects("campsites")
+        upgrade(empty_db)
+        old.check()
+        assert old.rejects("campsites") == []
+    finally:
+        old.close()

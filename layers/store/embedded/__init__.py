@@ -10,6 +10,7 @@ from a snapshot (layers.store.nearme) of the current versions in `nearme/` besid
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from geo.tiles import Tile
 from layers import tilearchive
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import (
     FeatureQuery,
     LayerInfo,
     LoadOutcome,
     StaleVersion,
     Store,
+    StoreError,
     StoreUnavailable,
     TilePoint,
     TileQuery,
@@ -217,6 +219,34 @@ class EmbeddedStore(Store):
             self._commit(manifest.with_versions(layer_id, kept[-keep:]), manifest)
         return LoadOutcome(layer_id, data_version, rows, changed=True)
 
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        disk.check_layer_id(layer_id)
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            entry = _find(manifest, layer_id, data_version)
+            if entry is None:
+                raise StoreError(f"{layer_id} has no kept version {data_version}")
+            rows = [r.__dict__ for r in sorted(rejects, key=_reject_key)]
+            with disk.placed_atomically(self.directory / disk.rejects_file(entry.file)) as tmp:
+                tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    def rejects(self, layer_id: str) -> list[Reject]:
+        for _ in range(_RETRIES):
+            entry = self._current().current(layer_id)
+            if entry is None:
+                return []
+            path = self.directory / disk.rejects_file(entry.file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                if (self.directory / entry.file).exists():
+                    return []  # a version loaded before rejects were kept
+                with self._lock:
+                    self._reload()  # pruned by a newer load: catch up
+                continue
+            return [Reject(**row) for row in json.loads(text)]
+        raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
+
     def _writable_manifest(self) -> Manifest:
         """The manifest on disk (holding the write lock), after clearing a dead writer's files."""
         manifest, _signature = disk.read_manifest(self.directory)
@@ -393,6 +423,10 @@ def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Versio
     if data_version is None:
         return kept[-1] if kept else None
     return next((v for v in reversed(kept) if v.data_version == data_version), None)
+
+
+def _reject_key(r: Reject) -> tuple[str, int]:
+    return (r.file, r.row)
 
 
 def _stale(query: TileQuery) -> StaleVersion:

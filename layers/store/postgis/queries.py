@@ -11,6 +11,15 @@ from layers.store.base import FILTER_FIELDS
 
 CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
 CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
+CHECK_REJECTS = text("SELECT to_regclass('public.reject') IS NOT NULL")
+
+# how far a streaming replica's replay is behind, in seconds: 0 once it has replayed all the
+# WAL it received; NULL on a primary
+REPLICATION_LAG = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
+    "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END"
+)
 
 # -- tile archives ---------------------------------------------------------------------------
 
@@ -195,6 +204,28 @@ LAYER_INFO = text(
     "LATERAL (SELECT min(updated_at) AS updated_min, max(updated_at) AS updated_max "
     "         FROM feature f WHERE f.version_id = v.version_id) d "
     "WHERE v.layer_id = :layer_id AND v.status = 'current'"
+)
+
+
+# -- rejected rows (migration 0003) ----------------------------------------------------------
+
+KEPT_VERSION = text(
+    "SELECT version_id FROM layer_version WHERE layer_id = :layer_id "
+    "AND data_version = :data_version AND status IN ('current', 'previous') "
+    "ORDER BY status = 'current' DESC, version_id DESC LIMIT 1"
+)
+
+DELETE_REJECTS = text("DELETE FROM reject WHERE version_id = :version_id")
+
+COPY_REJECTS = (
+    "COPY reject (version_id, layer_id, file, row_number, reason, detail, name, lon, lat) "
+    "FROM STDIN"
+)
+
+CURRENT_REJECTS = text(
+    "SELECT r.layer_id, r.file, r.row_number, r.reason, r.detail, r.name, r.lon, r.lat "
+    "FROM reject r JOIN layer_version v USING (version_id) "
+    "WHERE v.layer_id = :layer_id AND v.status = 'current' ORDER BY r.file, r.row_number"
 )
 
 
