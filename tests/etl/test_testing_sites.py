@@ -339,7 +339,7 @@ def test_sites_in_several_lists_are_one_site(gazetteer: Gazetteer) -> None:
         ("강남세브란스병원", KDCA_SET, (SAFE_SET,), "address"),
     ]
     assert (
-        sites[0].id.startswith(f"site:{KDCA_SET}:")
+        sites[0].id.startswith(f"testing_sites:{KDCA_SET}:")
         and sites[0].address == "서울 강남구 어딘가로 999"
     )
     assert counts == {"building": 1, "address": 1}
