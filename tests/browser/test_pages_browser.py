@@ -130,6 +130,30 @@ def test_toggling_a_layer_changes_the_list(phone: Any, pages_url: str) -> None:
     assert fees and all("fee-free" in f for f in fees)
 
 
+def test_a_testing_site_lists_its_parking_free_first(phone: Any, pages_url: str) -> None:
+    lat, lon = SEOUL_CITY_HALL["latitude"], SEOUL_CITY_HALL["longitude"]
+    sites = near_api(pages_url, lat, lon, "testing_sites", limit=20)
+    site = next(
+        f
+        for f in sites
+        if 0 < f["properties"]["details"]["free_lots"] < f["properties"]["details"]["lots"] <= 100
+    )
+    details = site["properties"]["details"]
+    site_lon, site_lat = site["geometry"]["coordinates"]
+    page = phone.new_page()
+    page.goto(f"{pages_url}/near?lat={site_lat}&lon={site_lon}&layers=testing_sites")
+    wait_for_results(page)
+    item = page.locator(f'li.result[data-id="{site["id"]}"]')
+    counts = item.locator(".site-parking-counts").inner_text()
+    assert str(details["lots"]) in counts and str(details["free_lots"]) in counts
+    item.locator(".site-parking-show").click()
+    wait_until(page, "document.querySelectorAll('li.site-parking-lot').length > 0")
+    fees = item.locator("li.site-parking-lot").evaluate_all("els => els.map(e => e.dataset.fee)")
+    assert len(fees) == details["lots"]
+    assert fees[: details["free_lots"]] == ["free"] * details["free_lots"]
+    assert "free" not in fees[details["free_lots"] :]
+
+
 def test_directions_and_phone_links_carry_the_right_place(phone: Any, pages_url: str) -> None:
     page = phone.new_page()
     page.goto(f"{pages_url}/near")
