@@ -605,7 +605,7 @@ def run(
             outcome = store.replace_regions(report.regions, data_version=report.data_version)
             report.changed = outcome.changed
         else:
-            L.store_records(store, report, with_rejects=report.layer not in owners)
+            L.store_records(store, report, stored_apart=owners.keys())
     _write_reject_reports(reports, settings.report_dir, dry_run=False)
     return reports
 

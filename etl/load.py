@@ -9,7 +9,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -637,17 +637,20 @@ def write_reject_report(report: LayerReport, directory: Path, *, dry_run: bool =
     return path
 
 
-def store_records(store: Store, report: LayerReport, *, with_rejects: bool = True) -> None:
+def store_records(store: Store, report: LayerReport, *, stored_apart: Collection[str] = ()) -> None:
     """Make the report's records the layer's current version, with the rejects of the report
-    and its companions (none for a companion layer: its owner's version holds them)."""
+    and of its companion reports, but those of the layers `stored_apart` (companion layers
+    written with it, which keep their own rejects)."""
     report.data_version = data_version(report.records)
     outcome = store.replace_layer(
         report.layer, iter(report.records), data_version=report.data_version, stats=report.summary()
     )
     report.changed = outcome.changed
     # kept with the version, so that any app instance can audit the last load
-    rejects = [*report.rejects, *(r for c in report.companions for r in c.rejects)]
-    rejects = rejects if with_rejects else []
+    rejects = [
+        *report.rejects,
+        *(r for c in report.companions if c.layer not in stored_apart for r in c.rejects),
+    ]
     store.store_rejects(report.layer, report.data_version, rejects)
 
 

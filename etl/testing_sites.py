@@ -290,7 +290,7 @@ def _address_keys(keys: Iterable[str]) -> frozenset[str]:
 
 
 def _reject(row: SiteRow, reason: str, detail: str) -> Reject:
-    return Reject(LAYER_ID, row.file.path.name, row.row, reason, detail, row.norm.name)
+    return Reject(SITES_LAYER_ID, row.file.path.name, row.row, reason, detail, row.norm.name)
 
 
 def join_parking(
