@@ -157,6 +157,24 @@ def test_seasons():
     assert status("정시(겨울철미개방)", "2026-07-15", "12:00") is None
 
 
+def test_closures_outside_the_seasons_close_within_them():
+    # found by the never-open property test: the seasons' hours are for every day, so a
+    # closure stated after them applies within each season
+    text = "07:00~22:00(3-10월), 07:00-21:00(11-2월), 공휴일 휴관"
+    assert is_public_holiday(date(2026, 1, 1))
+    assert status(text, "2026-01-01", "07:00") is False
+    assert status(text, "2026-05-05", "12:00") is False  # Children's Day, the other season
+    assert status(text, "2026-01-02", "07:00") is True
+    # "휴관일:" labels the dates that follow; it does not close the season before it
+    text = "07:00~22:00(3-10월), 07:00-21:00(11-2월) 휴관일: 8/15"
+    assert status(text, "2026-08-15", "12:00") is False
+    assert status(text, "2026-08-14", "21:30") is True
+    assert status(text, "2026-12-15", "12:00") is True
+    # hours a season gives a day type itself still win over the closure outside it
+    text = "공휴일 휴관, 3월~10월 평일 09~18시, 공휴일 10~17시"
+    assert status(text, "2026-05-05", "12:00") is True
+
+
 def test_weekday_spans_and_days_after_hours():
     # no word on Mondays: the weekday hours stay unknown
     assert parse_hours("화~일 09:00~18:00") == Schedule(
