@@ -12,6 +12,7 @@ commands:
   rollback    make the previous version of a layer current again  (sharemap rollback --layer L)
   db upgrade  create or migrate the PostGIS schema                (sharemap db --help)
   sources     list the input files and the datasets they come from
+  audit       data-quality audit per layer and 시군구  (sharemap audit [--layer L] [--sido S] [--format md|html|json] [--out PATH])
   schema      save, list or remove the column mapping of a new file layout
               (sharemap schema add --layer L FILE [--columns ROLE=COLUMN,...] [--name N];
                sharemap schema list [--layer L]; sharemap schema remove --layer L NAME)
@@ -20,7 +21,7 @@ commands:
   demo        load every layer from the source files, then serve   (sharemap demo [--host H] [--port P])
 """
 
-ETL_COMMANDS = {"load", "rollback", "db", "sources", "schema", "tiles"}
+ETL_COMMANDS = {"load", "rollback", "db", "sources", "audit", "schema", "tiles"}
 
 
 def main(argv: list[str] | None = None) -> int:

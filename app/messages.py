@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from layers import registry
+
 Lang = Literal["ko", "en"]
 LANGS: tuple[Lang, ...] = ("ko", "en")
 DEFAULT_LANG: Lang = "ko"
@@ -50,6 +52,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_layer": (
         "알 수 없는 레이어 '{value}'입니다. 레이어: {choices}",
         "unknown layer '{value}'; the layers are: {choices}",
+    ),
+    "unknown_sido": (
+        "알 수 없는 시도 '{value}'입니다 (예: 서울특별시, 서울)",
+        "unknown 시도 (province) '{value}'; e.g. 서울특별시 or 서울",
     ),
     "empty_layers": (
         "layers에 레이어를 하나 이상 쉼표로 구분해 주세요",
@@ -185,11 +191,33 @@ TILE_ARCHIVE_TITLE: tuple[str, str] = (
 LICENCE_TITLE: tuple[str, str] = ("공공누리 제1유형 (출처표시)", "KOGL Type 1 (attribution)")
 LICENCE_URL = "https://www.kogl.or.kr/info/licenseType1.do"
 SERVICE_TITLE: tuple[str, str] = ("공유지도", "sharemap — Korea's sharing map")
+
+
+def layers_in_words(lang: str) -> str:
+    """Every layer named in a running sentence (LayerSpec.noun), in registry order."""
+    nouns = [spec.noun(lang) for spec in registry.all_specs()]
+    if lang != "en" or len(nouns) < 2:
+        return ", ".join(nouns)
+    return f"{', '.join(nouns[:-1])} and {nouns[-1]}"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def object_particle(word: str) -> str:
+    """을 after a final consonant, else 를 (Korean object marker)."""
+    last = word[-1:] if word else ""
+    has_final = "가" <= last <= "힣" and (ord(last) - ord("가")) % 28 != 0
+    return "을" if has_final else "를"
+
+
+_KO_LAYERS = layers_in_words("ko")
+_EN_LAYERS = layers_in_words("en")
 SERVICE_DESCRIPTION: tuple[str, str] = (
-    "공공자전거 대여소, 공중화장실, 무더위쉼터, 야영장, 선별진료소 근처 주차장을 공공데이터로 "
-    "찾는 공유지도 API (OGC API - Features).",
-    "Public bike stations, public toilets, cooling shelters, campsites and parking near testing "
-    "sites in South Korea, from the public data portals (OGC API - Features).",
+    f"{_KO_LAYERS}{object_particle(_KO_LAYERS)} 공공데이터로 찾는 공유지도 API "
+    "(OGC API - Features).",
+    f"{capitalised(_EN_LAYERS)} in South Korea, from the public data portals (OGC API - Features).",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from app import links
+from app import links, messages
 from app.params import (
     COLLECTION_PARAMS,
     DOWNLOAD_PARAMS,
@@ -16,6 +16,7 @@ from app.params import (
     items_params,
 )
 from layers import registry
+from layers.audit import AUDIT_SCHEMAS
 
 OPENAPI_VERSION = "3.0.3"
 ERRORS = ("400", "404", "405", "406", "500", "503")
@@ -57,6 +58,18 @@ def _operation(
             "responses": responses,
         }
     }
+
+
+def operation(
+    operation_id: str, summary: str, params: Iterable[Param], ok: dict[str, Any], tag: str
+) -> dict[str, Any]:
+    """A GET operation answering `ok` (media type → schema) or the API's errors, for a
+    blueprint's openapi_paths hook."""
+    return _operation(operation_id, summary, params, ok, tags=(tag,))
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    return _ref(name)
 
 
 def tile_archive_operation() -> dict[str, Any]:
@@ -140,7 +153,7 @@ def paths() -> dict[str, Any]:
         ),
         "/collections": _operation(
             "getCollections",
-            "The five layers as collections",
+            "The layers as collections: " + ", ".join(registry.LAYER_IDS),
             COLLECTION_PARAMS,
             json_or_html("Collections"),
             tags=("OGC API - Features",),
@@ -182,7 +195,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id}, with its property filters",
+            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            "filters",
             items_params(layer_id),
             geojson_or_html("FeatureCollection"),
             tags=("OGC API - Features",),
@@ -194,7 +208,8 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/download/{layer_id}.geojson"] = _operation(
             f"downloadGeoJSON_{layer_id}",
-            f"All (or filtered) {layer_id} features as one RFC 7946 GeoJSON file, streamed",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as one "
+            "RFC 7946 GeoJSON file, streamed",
             DOWNLOAD_PARAMS,
             _content((links.GEOJSON, _ref("FeatureCollection"))),
             tags=("Downloads",),
@@ -202,7 +217,8 @@ def paths() -> dict[str, Any]:
         )
         out[f"/download/{layer_id}.csv"] = _operation(
             f"downloadCSV_{layer_id}",
-            f"All (or filtered) {layer_id} features as CSV (UTF-8 with BOM; lon, lat, WKT)",
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as CSV "
+            "(UTF-8 with BOM; lon, lat, WKT)",
             DOWNLOAD_PARAMS,
             _content(("text/csv", {"type": "string"})),
             tags=("Downloads",),
@@ -216,6 +232,16 @@ def paths() -> dict[str, Any]:
         _content((links.GEOJSON, _ref("NearCollection"))),
         errors=("400", "405", "500", "503"),
         tags=("Near me",),
+    )
+    out["/api/layers"] = _operation(
+        "layerLabels",
+        "Titles and field labels of every layer in one language, for near-me answers "
+        "(cacheable: ETag; they change only with a new release)",
+        PLAIN_PARAMS,
+        _content((links.JSON, _ref("LayerLabels"))),
+        errors=("400", "405", "500"),
+        tags=("Near me",),
+        ok_headers={"ETag": {"schema": {"type": "string"}}},
     )
     out["/openapi.json"] = _operation(
         "getOpenAPI",
@@ -387,7 +413,34 @@ SCHEMAS: dict[str, Any] = {
                 "opening hours are unknown, left out.",
             },
             "query": {"type": "object"},
-            "layers": {"type": "object", "description": "Title and field labels of each layer."},
+            "links": {
+                "type": "array",
+                "items": _ref("Link"),
+                "description": "rel=describedby: GET /api/layers, the labels in the answer's "
+                "language.",
+            },
+            "layers": {
+                "type": "object",
+                "description": "With labels=true: title and field labels of each layer.",
+            },
+            "labels": {
+                "type": "object",
+                "description": "With labels=true: labels of the common fields and values.",
+            },
+        },
+    },
+    "LayerLabels": {
+        "type": "object",
+        "required": ["layers", "labels"],
+        "properties": {
+            "layers": {
+                "type": "object",
+                "description": "Each layer's title and field labels, by layer id.",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"title": {"type": "string"}, "fields": {"type": "object"}},
+                },
+            },
             "labels": {"type": "object", "description": "Labels of the common fields and values."},
         },
     },
@@ -437,8 +490,8 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                "Public bike stations, toilets, cooling shelters, campsites and parking near "
-                "testing sites in South Korea: near-me search, OGC API - Features, downloads. "
+                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."
             ),
@@ -449,5 +502,5 @@ def document(
         },
         "servers": [{"url": server_url}],
         "paths": all_paths,
-        "components": {"schemas": SCHEMAS, "responses": responses()},
+        "components": {"schemas": {**SCHEMAS, **AUDIT_SCHEMAS}, "responses": responses()},
     }

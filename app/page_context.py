@@ -38,10 +38,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "site": ("공유지도", "sharemap"),
     "near_title": ("내 주변 공유자원 찾기", "Shared resources near me"),
     "near_intro": (
-        "공공자전거 대여소, 공중화장실, 무더위쉼터, 야영장, 선별진료소 근처 주차장 가운데 가까운 곳을 "
-        "찾습니다.",
-        "Find the nearest public bike stations, toilets, cooling shelters, campsites and parking "
-        "near testing sites.",
+        f"{messages.layers_in_words('ko')} 가운데 가까운 곳을 찾습니다.",
+        f"Find the nearest {messages.layers_in_words('en')}.",
     ),
     "skip_to_list": ("결과 목록으로 건너뛰기", "Skip to the list of results"),
     "language": ("언어", "Language"),
@@ -205,6 +203,7 @@ class LayerEntry:
     title: str
     colour: str
     sources: tuple[SourceLine, ...]
+    first_view: bool  # chosen before the visitor chooses (LayerSpec.first_view)
 
 
 def layer_entries(lang: str) -> list[LayerEntry]:
@@ -217,6 +216,7 @@ def layer_entries(lang: str) -> list[LayerEntry]:
                 SourceLine(s.publisher, s.title, s.portal, s.reference_date)
                 for s in registry.sources_for(spec.id)
             ),
+            first_view=spec.first_view,
         )
         for spec in registry.all_specs()
     ]
@@ -328,7 +328,11 @@ def near_config(lang: str, basemap: Basemap) -> dict[str, Any]:
     """The settings static/pages/near.js reads."""
     return {
         "lang": lang,
-        "api": {"near": url_for("near.near"), "places": url_for("pages.places")},
+        "api": {
+            "near": url_for("near.near"),
+            "layers": url_for("near.layers"),
+            "places": url_for("pages.places"),
+        },
         "itemUrl": f"{request.script_root}/collections/{{layer}}/items/{{id}}",
         "basemap": basemap_config(basemap),
         "start": {**START, **_start_point()},
@@ -353,10 +357,8 @@ def _start_point() -> dict[str, Any]:
 
 def _chosen_layers() -> list[str]:
     raw = request.args.get("layers")
-    if not raw:
-        return list(registry.LAYER_IDS)
-    chosen = [p.strip() for p in raw.split(",") if p.strip() in registry.LAYER_IDS]
-    return chosen or list(registry.LAYER_IDS)
+    chosen = [p.strip() for p in (raw or "").split(",") if p.strip() in registry.LAYER_IDS]
+    return chosen or list(registry.first_view_ids())
 
 
 def widget_page(p: EmbedParams, basemap: Basemap) -> WidgetPage:
@@ -408,6 +410,7 @@ def builder_config(lang: str) -> dict[str, Any]:
         "embedPath": url_for("pages.embed"),
         "embedUrl": url("/embed"),
         "layers": _layer_config(lang),
+        "firstView": list(registry.first_view_ids()),
         "defaults": {
             "lat": SEOUL_CITY_HALL[1],
             "lon": SEOUL_CITY_HALL[0],

@@ -77,7 +77,7 @@ NEAR_PARAMS: tuple[Param, ...] = (
     Param(
         "layers",
         {"type": "array", "items": {"type": "string", "enum": list(registry.LAYER_IDS)}},
-        "Comma-separated layer ids (default: all layers).",
+        "Comma-separated layer ids (default: " + ", ".join(registry.near_default_ids()) + ").",
         style_form_array=True,
     ),
     Param(
@@ -112,6 +112,12 @@ NEAR_PARAMS: tuple[Param, ...] = (
         "wheelchair",
         {"type": "boolean", "default": False},
         "true: only features known to be wheelchair accessible.",
+    ),
+    Param(
+        "labels",
+        {"type": "boolean", "default": False},
+        "true: the answer also holds the layers' titles and field labels (`layers`, `labels`), "
+        "as GET /api/layers serves them.",
     ),
     LANG,
 )
@@ -287,10 +293,13 @@ def boolean(args: Mapping[str, str], name: str) -> bool:
     raise InvalidParameter("not_a_boolean", parameter=name, name=name, value=raw)
 
 
-def layer_list(args: Mapping[str, str], name: str = "layers") -> tuple[str, ...]:
+def layer_list(
+    args: Mapping[str, str], name: str = "layers", default: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """The layers named in `name`; without it `default` (None: every layer)."""
     raw = args.get(name)
     if raw is None:
-        return registry.LAYER_IDS
+        return registry.LAYER_IDS if default is None else default
     chosen: list[str] = []
     for part in raw.split(","):
         layer_id = part.strip()
@@ -462,6 +471,7 @@ class NearParams:
     free: bool
     wheelchair: bool
     lang: Lang
+    labels: bool = False
 
     @classmethod
     def from_args(
@@ -495,7 +505,7 @@ class NearParams:
         return cls(
             lon=lon,
             lat=lat,
-            layers=layer_list(args),
+            layers=layer_list(args, default=registry.near_default_ids()),
             limit=limit,
             radius_m=radius_m,
             open_now=boolean(args, "open_now"),
@@ -503,6 +513,7 @@ class NearParams:
             free=boolean(args, "free"),
             wheelchair=boolean(args, "wheelchair"),
             lang=lang,
+            labels=boolean(args, "labels"),
         )
 
     @property

@@ -1,5 +1,5 @@
 """GET /api/places: its parameters and its GeoJSON output (the search itself is the store's,
-layers.store.search)."""
+layers.store.places_search)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.errors import InvalidParameter
 from app.messages import Lang
 from app.params import LANG, Param, checked, in_range, integer, lang_of, layer_list
 from layers import registry
-from layers.store.search import MAX_QUERY_CHARS, MAX_TERMS, Place, terms
+from layers.store.places_search import MAX_QUERY_CHARS, MAX_TERMS, Place, terms
 
 PLACES_LIMIT_DEFAULT, PLACES_LIMIT_MAX = 10, 50
 _QUERY_TOO_LONG = (

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -19,6 +18,7 @@ from geo.hours import Schedule
 from layers import export, registry
 from layers.record import FeatureRecord
 from layers.store import Hit, LayerInfo
+from layers.store.nearme import NearAnswer, NearHit, Snapshot
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
@@ -67,31 +67,14 @@ def _here(**changes: str) -> str:
 def open_status(record: FeatureRecord, at: datetime) -> str:
     """open / closed / unknown at `at`, from the record's parsed opening hours."""
     hours = record.opening_hours
-    return _status(_schedule(repr(hours), hours) if hours else None, at)
-
-
-def _status(schedule: Schedule | None, at: datetime) -> str:
-    is_open = None if schedule is None else schedule.is_open(at)
+    is_open = None if not hours else Schedule.from_json(hours).is_open(at)
     return "unknown" if is_open is None else ("open" if is_open else "closed")
-
-
-_SCHEDULES: dict[str, Schedule] = {}
-
-
-def _schedule(key: str, hours: dict[str, Any]) -> Schedule:
-    """Schedule.from_json, remembered: most features share a handful of schedules."""
-    schedule = _SCHEDULES.get(key)
-    if schedule is None:
-        if len(_SCHEDULES) > 4096:
-            _SCHEDULES.clear()
-        schedule = _SCHEDULES[key] = Schedule.from_json(hours)
-    return schedule
 
 
 def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
     """A near-me result: the common properties flat, the layer's own under `details`."""
     record = hit.feature
-    feature = _near_model(record)
+    feature = export.near_feature(record)
     layer, *rest = feature["properties"].items()
     feature["properties"] = {
         layer[0]: layer[1],
@@ -102,80 +85,27 @@ def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
     return feature
 
 
-def _near_model(record: FeatureRecord) -> dict[str, Any]:
-    """near_feature() without the distance and the open status."""
-    common = export.common_properties(record)
-    return {
-        "type": "Feature",
-        "id": record.id,
-        "geometry": export.geometry(record),
-        "properties": {"layer": common.pop("layer"), **common, "details": record.props},
-    }
-
-
-@dataclass(frozen=True)
-class _NearParts:
-    """near_feature() of a record as JSON, but for its distance and open status, which go
-    between `head` and `tail`; and its schedule."""
-
-    record: FeatureRecord
-    head: bytes
-    tail: bytes
-    schedule: Schedule | None
-
-
-# by (layer, id), checked against the record itself: a near-me answer is mostly features
-# served before (the embedded store hands out the same record objects, the PostGIS store equal
-# ones); a feature whose data changed fails the check and is serialised again
-_PARTS: dict[tuple[str, str], _NearParts] = {}
-_PARTS_MAX = 20_000
-_PARTS_LOCK = threading.Lock()
-
-
-def _parts(record: FeatureRecord) -> _NearParts:
-    key = (record.layer, record.id)
-    parts = _PARTS.get(key)
-    if parts is not None and (parts.record is record or parts.record == record):
-        return parts
-    model = _near_model(record)
-    text = orjson.dumps(model)
-    layer_end = text.index(b'"layer":') + len(b'"layer":' + orjson.dumps(record.layer))
-    hours = record.opening_hours
-    parts = _NearParts(
-        record,
-        head=text[:layer_end] + b',"distance_m":',
-        tail=text[layer_end:],
-        schedule=_schedule(repr(hours), hours) if hours else None,
-    )
-    with _PARTS_LOCK:
-        # the oldest out, one at a time: clearing the lot would pause a request for the
-        # deallocation and make the next ones serialise everything again
-        while len(_PARTS) >= _PARTS_MAX:
-            del _PARTS[next(iter(_PARTS))]
-        _PARTS[key] = parts
-    return parts
-
-
-def near_feature_json(hit: Hit, at: datetime) -> bytes:
-    """orjson.dumps(near_feature(hit, at)), from the record's parts serialised once."""
-    parts = _parts(hit.feature)
-    status = _status(parts.schedule, at)
+def near_feature_json(snapshot: Snapshot, hit: NearHit) -> bytes:
+    """orjson.dumps(near_feature(...)) of a hit, from the JSON its snapshot holds."""
+    text, split = snapshot.document(hit.position)
     return b"".join(
         (
-            parts.head,
-            orjson.dumps(round(hit.distance_m, 1)),
+            text[:split],
+            b',"distance_m":',
+            orjson.dumps(hit.distance_m),
             b',"open_status":"',
-            status.encode(),
+            hit.status.encode(),
             b'"',
-            parts.tail,
+            text[split:],
         )
     )
 
 
-def near_collection(hits: Sequence[Hit], q: NearParams, unknown_excluded: int | None) -> bytes:
-    """The near-me FeatureCollection, as JSON."""
+def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
+    """The near-me FeatureCollection, as JSON; the layers' titles and field labels only with
+    labels=true (else GET /api/layers, linked, has them)."""
     rest: dict[str, Any] = {
-        "numberReturned": len(hits),
+        "numberReturned": len(answer.hits),
         "query": {
             "lat": q.lat,
             "lon": q.lon,
@@ -189,29 +119,48 @@ def near_collection(hits: Sequence[Hit], q: NearParams, unknown_excluded: int | 
             "lang": q.lang,
         },
     }
-    if unknown_excluded is not None:
-        rest["unknown_hours_excluded"] = unknown_excluded
+    if answer.unknown_hours_excluded is not None:
+        rest["unknown_hours_excluded"] = answer.unknown_hours_excluded
+    rest["links"] = [_labels_link(links.base_url(), q.lang)]
+    snapshot = answer.snapshot
     return b"".join(
         (
             b'{"type":"FeatureCollection","features":[',
-            b",".join(near_feature_json(h, q.at) for h in hits),
+            b",".join([near_feature_json(snapshot, h) for h in answer.hits]),
             b"],",
             orjson.dumps(rest)[1:-1],
-            b",",
-            _labels_json(q.layers, q.lang),
+            b"," + _labels_json(q.layers, q.lang) if q.labels else b"",
             b"}",
         )
     )
 
 
+@lru_cache(maxsize=64)  # bounded: `base` comes from the request's Host
+def _labels_link(base: str, lang: str) -> dict[str, str]:
+    href = f"{base}/api/layers?lang={lang}"
+    return link(href, "describedby", links.JSON, "Labels")
+
+
 @cache
 def _labels_json(layers: tuple[str, ...], lang: str) -> bytes:
     """The collection's "layers" and "labels" members, as JSON (without the braces)."""
-    labels = {
+    return orjson.dumps(labels_document(layers, lang))[1:-1]
+
+
+@cache
+def labels_json(lang: str) -> tuple[bytes, str]:
+    """GET /api/layers: labels_document() of every layer as JSON, and its ETag."""
+    body = orjson.dumps(labels_document(registry.LAYER_IDS, lang))
+    return body, hashlib.sha256(body).hexdigest()[:32]
+
+
+def labels_document(layers: tuple[str, ...], lang: str) -> dict[str, Any]:
+    """Titles and field labels of `layers`, and the labels of the common properties and their
+    values: what GET /api/layers serves and labels=true adds to a near-me answer."""
+    return {
         "layers": {layer_id: layer_labels(layer_id, lang) for layer_id in layers},
         "labels": common_labels(lang),
     }
-    return orjson.dumps(labels)[1:-1]
 
 
 @cache

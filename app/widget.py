@@ -48,7 +48,7 @@ EMBED_PARAMS: tuple[Param, ...] = (
     Param(
         "layers",
         {"type": "array", "items": {"type": "string", "enum": list(registry.LAYER_IDS)}},
-        "Comma-separated layer ids (default: all layers).",
+        "Comma-separated layer ids (default: " + ", ".join(registry.first_view_ids()) + ").",
         style_form_array=True,
     ),
     Param(
@@ -118,7 +118,7 @@ class EmbedParams:
         height = integer(args, "height", HEIGHT_DEFAULT)
         in_range("height", height, HEIGHT_MIN, HEIGHT_MAX)
         return cls(
-            layers=layer_list(args),
+            layers=layer_list(args, default=registry.first_view_ids()),
             lat=lat,
             lon=lon,
             zoom=zoom,

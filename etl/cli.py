@@ -1,5 +1,6 @@
 """The ETL commands: `sharemap load`, `sharemap rollback`, `sharemap db upgrade`,
-`sharemap sources`, `sharemap schema add/list/remove`, `sharemap tiles build`."""
+`sharemap sources`, `sharemap schema add/list/remove`, `sharemap tiles build`, and the
+steward's `sharemap audit`."""
 
 from __future__ import annotations
 
@@ -102,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="create or migrate the schema (Alembic)")
     up.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     sub.add_parser("sources", help="list the input files and their datasets")
+    audit = sub.add_parser(
+        "audit", help="data-quality audit of the current versions, per layer and 시군구"
+    )
+    audit.add_argument("--layer", metavar="L", help=f"one layer (default: all): {layers}")
+    audit.add_argument("--sido", metavar="S", help="one 시도, e.g. 서울특별시 or 서울")
+    audit.add_argument("--format", choices=("md", "html", "json"), default="md")
+    audit.add_argument("--out", type=Path, metavar="PATH", help="write here (default: stdout)")
+    audit.add_argument("--database-url", help="PostGIS URL (DATABASE_URL)")
     schema = sub.add_parser("schema", help="saved column mappings of new file layouts")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True, parser_class=_Parser)
     add = schema_sub.add_parser(
@@ -141,7 +150,7 @@ def main(argv: Sequence[str]) -> int:
         args = _parser().parse_args(list(argv))
         if args.command == "load":
             _check_load_args(args)
-        elif args.command == "rollback":
+        elif args.command == "rollback" or (args.command == "audit" and args.layer):
             _check_layer(args.layer)
         elif args.command == "schema":
             _check_schema_args(args)
@@ -158,6 +167,8 @@ def main(argv: Sequence[str]) -> int:
             return _db_upgrade(args.database_url or config.DATABASE_URL)
         if args.command == "rollback":
             return _rollback(args, config)
+        if args.command == "audit":
+            return _audit(args, config)
         if args.command == "schema":
             from etl.schema_cli import schema_command
 
@@ -293,13 +304,14 @@ def _open_store(args: argparse.Namespace, config: Config) -> Store:
 
 
 def _rollback(args: argparse.Namespace, config: Config) -> int:
+    from etl.jobs import rollback
     from layers.store import StoreError
 
     try:
         store = _open_store(args, config)
         try:
             before = store.version(args.layer)
-            now = store.rollback(args.layer)
+            now = rollback(store, args.layer)
             rows = store.count(args.layer) if now is not None else 0
             if now is not None and config.SHAREMAP_BUILD_TILES:
                 tiles_after_load(store)
@@ -311,6 +323,39 @@ def _rollback(args: argparse.Namespace, config: Config) -> int:
         kept = "it was never loaded" if before is None else "no earlier version is kept"
         return _fail(f"{args.layer}: nothing to roll back to ({kept}); nothing was changed.")
     print(f"{args.layer}: rolled back from version {before} to {now} ({rows} features)")
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace, config: Config) -> int:
+    from layers.audit import AuditError, audit
+    from layers.audit_report import render
+    from layers.basemap import BaseMap
+    from layers.store import StoreError
+
+    if args.layer in registry.REFERENCE_IDS:
+        print(f"sharemap audit: {args.layer} is a reference table, not a layer", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = _open_store(args, config)
+        try:
+            report = audit(store, layer=args.layer, sido=args.sido)
+            regions = list(store.regions()) if args.format == "html" else []
+        finally:
+            store.close()
+    except AuditError as exc:
+        print(f"sharemap audit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        return _fail(str(exc))
+    text = render(report, args.format, BaseMap(regions) if regions else None)
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    print(f"audit written to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -4,10 +4,11 @@ a new version passes before one atomic swap per layer."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from etl import load as L
 from etl.load import InputFile, LayerReport, LoadRefused, ReadOptions
@@ -15,16 +16,13 @@ from etl.merge import content_hash
 from etl.regions import RegionIndex, read_boundaries, read_regions
 from layers import registry
 from layers.record import FeatureRecord, Region
+from layers.spec import LayerSpec
 from layers.store import Store
-
-if TYPE_CHECKING:
-    from etl.site_match import SiteMatcher
 
 REGIONS = "regions"
 REGIONS_SCHEMA = "sgg_2022"
 CENTROIDS_SCHEMA = "admin_centroids"
-PARKING, SITES = "parking", "sites"
-TESTING_SITE_PARKING = "testing_site_parking"
+SITES = "sites"
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ class SourceDirectory:
         self.settings = settings
         self.located: dict[str, Located] = {}
         for lid in registry.LAYER_IDS:
-            kind = PARKING if lid == TESTING_SITE_PARKING else None
+            kind = features_kind(registry.get(lid))
             files = available_inputs(lid, settings.source_dir, kind=kind)
             self.located[lid] = read_and_locate(lid, files, regions, kind=kind)
         self.paths = {
@@ -254,7 +252,12 @@ class SourceDirectory:
         return self._gazetteer
 
     def _all_located(self) -> list[L.Candidate]:
-        return [c for loc in self.located.values() for c in loc.located]
+        return [
+            c
+            for lid, loc in self.located.items()
+            if registry.get(lid).gazetteer_source
+            for c in loc.located
+        ]
 
 
 def _observation(c: L.Candidate) -> tuple[object, ...]:
@@ -297,25 +300,61 @@ def finish_point_layer(
     return report
 
 
-def finish_testing_site_parking(
-    lots: Located,
-    site_inputs: Sequence[InputFile],
-    regions: RegionIndex,
-    gazetteer: L.Geocoder,
-    radius_m: float,
-    options: ReadOptions | None = None,
-    matcher: SiteMatcher | None = None,
-) -> LayerReport:
-    """Parking lots within radius_m of a screening site placed at its HIRA record or
-    geocoded at address/building precision."""
+def features_kind(spec: LayerSpec) -> str | None:
+    """The schema kind whose rows become a derived layer's features (None: every row)."""
+    return spec.derivation.features_kind if spec.derivation else None
+
+
+def companion_owners() -> dict[str, str]:
+    """companion layer -> the derived layer whose load writes (and rollback restores) it."""
+    return {
+        companion: spec.id
+        for spec in registry.all_specs()
+        if spec.derivation
+        for companion in spec.derivation.companions
+    }
+
+
+@dataclass(frozen=True)
+class DeriveInputs:
+    """What a derivation (LayerSpec.derivation.derive, "module:function") is called with; it
+    returns the layer's LayerReport, with records, and with a LayerReport holding the records
+    of each declared companion layer in `companions` (other companion reports, without
+    records, only add their rejects to the reports)."""
+
+    located: Located  # the layer's own rows (derivation.features_kind), read and placed
+    inputs: Mapping[str, Sequence[InputFile]]  # derivation.inputs kind -> its files
+    regions: RegionIndex
+    gazetteer: Callable[[], L.Geocoder]  # the offline gazetteer, built on the first call
+    settings: JobSettings
+    options: ReadOptions
+
+
+def derive_function(spec: LayerSpec) -> Callable[[DeriveInputs], LayerReport]:
+    assert spec.derivation is not None
+    module, _, name = spec.derivation.derive.partition(":")
+    function: Callable[[DeriveInputs], LayerReport] = getattr(import_module(module), name)
+    return function
+
+
+def derive_testing_site_parking(d: DeriveInputs) -> LayerReport:
+    """Parking lots within SHAREMAP_PARKING_RADIUS_M of a screening site placed at its HIRA
+    record or geocoded at address/building precision (the testing_site_parking derivation)."""
+    from etl.site_match import source_matcher
     from etl.testing_sites import geocode_sites, join_parking, rows_placed
 
-    spec = registry.get(TESTING_SITE_PARKING)
+    spec = registry.get(d.located.report.layer)
+    radius_m = d.settings.parking_radius_m
+    gazetteer = d.gazetteer()
     # lots without coordinates are placed by their address, like any point layer's rows
-    report = finish_point_layer(lots, regions, gazetteer)
+    report = finish_point_layer(d.located, d.regions, gazetteer)
     sites_report = LayerReport("testing_sites")
-    site_cands = L.read_candidates(spec, site_inputs, sites_report, kind=SITES, options=options)
-    sites, precision, site_rejects = geocode_sites(site_cands, gazetteer, matcher)
+    site_cands = L.read_candidates(
+        spec, d.inputs[SITES], sites_report, kind=SITES, options=d.options
+    )
+    sites, precision, site_rejects = geocode_sites(
+        site_cands, gazetteer, source_matcher(d.settings.source_dir)
+    )
     sites_report.rejects.extend(site_rejects)
     sites_report.geocoded.update(precision)
     sites_report.extra["sites"] = len(sites)
@@ -347,7 +386,7 @@ def finish_testing_site_parking(
 def split_kinds(
     layer_id: str, inputs: Sequence[InputFile], options: ReadOptions | None = None
 ) -> dict[str, list[InputFile]]:
-    """Files of a two-kind layer by kind (manifest schema, else recognised by header)."""
+    """Files of a derived layer by schema kind (manifest schema, else recognised by header)."""
     from etl.normalise import match_schema
     from etl.read import read_table
 
@@ -367,6 +406,41 @@ def split_kinds(
     return kinds
 
 
+class _Gazetteers:
+    """The gazetteers of one load, each built when first needed: the shared one (the placed
+    rows of every default file, plus the given files'), and for a layer that teaches no
+    other (LayerSpec.gazetteer_source False) the shared one plus its own placed rows."""
+
+    def __init__(self, settings: JobSettings, regions: RegionIndex, fresh: dict[str, Located]):
+        self.settings, self.regions, self.fresh = settings, regions, fresh
+        self._directory: SourceDirectory | None = None
+        self._shared: L.Geocoder | None = None
+
+    def directory(self) -> SourceDirectory:
+        if self._directory is None:
+            self._directory = SourceDirectory.get(self.settings, self.regions)
+        return self._directory
+
+    def _extra(self) -> list[L.Candidate]:
+        """The given files' placed rows (those of the source directory's own files are in
+        the gazetteer already)."""
+        paths = self.directory().paths
+        return [
+            c
+            for lid, loc in self.fresh.items()
+            if registry.get(lid).gazetteer_source
+            for c in loc.located
+            if c.file.path.resolve() not in paths
+        ]
+
+    def for_layer(self, spec: LayerSpec, located: Located) -> L.Geocoder:
+        if not spec.gazetteer_source:
+            return self.directory().gazetteer([*self._extra(), *located.located])
+        if self._shared is None:
+            self._shared = self.directory().gazetteer(self._extra())
+        return self._shared
+
+
 def _point_reports(
     store: Store,
     layer_ids: Sequence[str],
@@ -374,48 +448,28 @@ def _point_reports(
     options: LoadOptions,
     regions: RegionIndex,
 ) -> list[LayerReport]:
-    fresh, site_inputs = _read_given(layer_ids, settings, options, regions)
-    needs_gazetteer = TESTING_SITE_PARKING in layer_ids or any(
-        loc.unplaced for loc in fresh.values()
-    )
-    directory: SourceDirectory | None = None
-    if needs_gazetteer or any(lid not in fresh for lid in layer_ids):
-        directory = SourceDirectory.get(settings, regions)
-        needs_gazetteer = needs_gazetteer or any(
-            directory.located[lid].unplaced for lid in layer_ids if lid not in fresh
-        )
-    gazetteer: L.Geocoder | None = None
-    if directory is not None and needs_gazetteer:
-        # the given files' rows teach the gazetteer too (those of the source directory's
-        # own files are in it already)
-        extra = [
-            c
-            for loc in fresh.values()
-            for c in loc.located
-            if c.file.path.resolve() not in directory.paths
-        ]
-        gazetteer = directory.gazetteer(extra)
-
+    fresh, derive_inputs = _read_given(layer_ids, settings, options, regions)
+    gazetteers = _Gazetteers(settings, regions, fresh)
     reports = []
     for lid in layer_ids:
+        spec = registry.get(lid)
         located = fresh.get(lid)
         if located is None:
-            assert directory is not None
-            located = directory.located[lid].copy()
-        if lid == TESTING_SITE_PARKING:
-            from etl.site_match import source_matcher
-
-            assert gazetteer is not None
-            report = finish_testing_site_parking(
+            located = gazetteers.directory().located[lid].copy()
+        if spec.derivation is not None:
+            derive = DeriveInputs(
                 located,
-                site_inputs,
+                derive_inputs[lid],
                 regions,
-                gazetteer,
-                settings.parking_radius_m,
+                partial(gazetteers.for_layer, spec, located),
+                settings,
                 options.read,
-                source_matcher(settings.source_dir),
             )
+            report = derive_function(spec)(derive)
+            for companion in _companion_reports(report, spec):
+                _compare_with_current(store, companion, append=False)
         else:
+            gazetteer = gazetteers.for_layer(spec, located) if located.unplaced else None
             report = finish_point_layer(located, regions, gazetteer)
         _compare_with_current(store, report, append=options.append)
         reports.append(report)
@@ -424,22 +478,37 @@ def _point_reports(
 
 def _read_given(
     layer_ids: Sequence[str], settings: JobSettings, options: LoadOptions, regions: RegionIndex
-) -> tuple[dict[str, Located], list[InputFile]]:
-    """The given files read and located (by layer), and the testing-site files to use."""
+) -> tuple[dict[str, Located], dict[str, dict[str, list[InputFile]]]]:
+    """The given files read and located (by layer), and each derived layer's input files by
+    kind (the given ones, else the source directory's)."""
     given = given_inputs(layer_ids[0], options.files) if options.files else []
     fresh: dict[str, Located] = {}
-    site_inputs: list[InputFile] = []
+    derive_inputs: dict[str, dict[str, list[InputFile]]] = {}
     for lid in layer_ids:
-        if lid == TESTING_SITE_PARKING:
+        derivation = registry.get(lid).derivation
+        if derivation is not None:
             kinds = split_kinds(lid, given, options.read)
-            site_inputs = kinds.get(SITES) or default_inputs(lid, settings.source_dir, kind=SITES)
-            if PARKING in kinds:
+            derive_inputs[lid] = {
+                kind: kinds.get(kind) or default_inputs(lid, settings.source_dir, kind=kind)
+                for kind in derivation.inputs
+            }
+            if derivation.features_kind in kinds:
                 fresh[lid] = read_and_locate(
-                    lid, kinds[PARKING], regions, kind=PARKING, options=options.read
+                    lid,
+                    kinds[derivation.features_kind],
+                    regions,
+                    kind=derivation.features_kind,
+                    options=options.read,
                 )
         elif given:
             fresh[lid] = read_and_locate(lid, given, regions, options=options.read)
-    return fresh, site_inputs
+    return fresh, derive_inputs
+
+
+def _companion_reports(report: LayerReport, spec: LayerSpec) -> list[LayerReport]:
+    """The reports of the companion layers `spec`'s derivation declares (written with it)."""
+    declared = spec.derivation.companions if spec.derivation else ()
+    return [c for c in report.companions if c.layer in declared]
 
 
 def _compare_with_current(store: Store, report: LayerReport, *, append: bool) -> None:
@@ -473,7 +542,13 @@ def run(
     reports and returns the reports with their `refusal` instead of raising.
     """
     options = options or LoadOptions()
-    wanted = [lid for lid in (*registry.REFERENCE_IDS, *registry.LAYER_IDS) if lid in layer_ids]
+    owners = companion_owners()  # a companion layer is loaded by loading its owner
+    asked = {owners.get(lid, lid) for lid in layer_ids}
+    wanted = [
+        lid
+        for lid in (*registry.REFERENCE_IDS, *registry.LAYER_IDS)
+        if lid in asked and lid not in owners
+    ]
     if options.files and len(wanted) != 1:
         raise LoadRefused("files can be loaded into exactly one layer at a time")
     points = [lid for lid in wanted if lid != REGIONS]
@@ -491,9 +566,10 @@ def run(
     if points:
         reports += _point_reports(store, points, settings, options, regions)
 
-    for report in reports:
+    stored = [*reports, *(c for r in reports for c in _declared_companions(r))]
+    for report in stored:
         report.refusal = L.refusal(report, force=options.force)
-    refusals = [r.refusal for r in reports if r.refusal]
+    refusals = [r.refusal for r in stored if r.refusal]
     if options.dry_run:
         _write_reject_reports(reports, settings.report_dir, dry_run=True)
         return reports
@@ -502,7 +578,7 @@ def run(
 
     if implicit_regions is not None:
         store.replace_regions(implicit_regions, data_version=regions_version(implicit_regions))
-    for report in reports:
+    for report in stored:
         if report.layer == REGIONS:
             outcome = store.replace_regions(report.regions, data_version=report.data_version)
             report.changed = outcome.changed
@@ -510,6 +586,26 @@ def run(
             L.store_records(store, report)
     _write_reject_reports(reports, settings.report_dir, dry_run=False)
     return reports
+
+
+def _declared_companions(report: LayerReport) -> list[LayerReport]:
+    if report.layer == REGIONS:
+        return []
+    return _companion_reports(report, registry.get(report.layer))
+
+
+def rollback(store: Store, layer_id: str) -> str | None:
+    """Make the previous version of `layer_id` current again, and of the companion layers
+    its derivation writes with it (a companion's rollback is its owner's); the version now
+    current, or None when there is nothing to roll back to (nothing is changed then)."""
+    layer_id = companion_owners().get(layer_id, layer_id)
+    spec = registry.get(layer_id) if layer_id != REGIONS else None
+    companions = spec.derivation.companions if spec and spec.derivation else ()
+    now = store.rollback(layer_id)
+    if now is not None:
+        for companion in companions:
+            store.rollback(companion)
+    return now
 
 
 def _write_reject_reports(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import operator
 import re
 from collections import Counter
@@ -642,6 +643,9 @@ def store_records(store: Store, report: LayerReport) -> None:
         report.layer, iter(report.records), data_version=report.data_version, stats=report.summary()
     )
     report.changed = outcome.changed
+    # kept with the version, so that any app instance can audit the last load
+    rejects = [*report.rejects, *(r for c in report.companions for r in c.rejects)]
+    store.store_rejects(report.layer, report.data_version, rejects)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -654,7 +658,15 @@ def _reject(
 
 
 def _reject_c(spec: LayerSpec, c: Candidate, reason: str, detail: str = "") -> Reject:
-    return _reject(spec.id, c.file, c.row, reason, detail, c.norm.name)
+    reject = _reject(spec.id, c.file, c.row, reason, detail, c.norm.name)
+    if (
+        math.isfinite(c.lon)
+        and math.isfinite(c.lat)
+        and -180 <= c.lon <= 180
+        and -90 <= c.lat <= 90
+    ):
+        return replace(reject, lon=round(c.lon, 7), lat=round(c.lat, 7))
+    return reject
 
 
 def _same_content(a: Candidate, b: Candidate) -> bool:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import cache
 
 import numpy as np
 import shapely
@@ -14,13 +15,18 @@ from shapely import STRtree
 
 from geo.crs import transformer
 from geo.distance import distances_m
+from layers import registry
 
 _NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|[\s·ㆍ.,\-_/()]+")
-# generic words that say what kind of place it is, not which one
-_GENERIC = re.compile(
-    r"(공중|개방|간이|이동|민간|공공|남녀|장애인)?화장실$|(오토)?캠핑장$|야영장$|글램핑$|"
-    r"무더위쉼터$|쉼터$|대여소$|주차장$|공영$"
-)
+
+
+@cache
+def _generic() -> re.Pattern[str]:
+    """The generic words ending a name, of every layer (LayerSpec.generic_name_words): they
+    say what kind of place it is, not which one. All layers' words apply to every name, since
+    a file of one layer names places of another kind too (the gazetteer compares them all)."""
+    words = [w for spec in registry.all_specs() for w in spec.generic_name_words]
+    return re.compile("|".join(f"(?:{w})$" for w in words) or r"(?!)")
 
 
 def name_key(name: str | None) -> str:
@@ -29,7 +35,7 @@ def name_key(name: str | None) -> str:
         return ""
     s = unicodedata.normalize("NFKC", name).casefold()
     s = _NOISE.sub("", s)
-    stripped = _GENERIC.sub("", s)
+    stripped = _generic().sub("", s)
     return stripped or s
 
 

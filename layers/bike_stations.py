@@ -22,7 +22,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_DDAREUNGI = "seoul_ddareungi"
 NATIONAL_BIKE_STD = "national_bike_std"
@@ -255,10 +255,24 @@ SPEC = LayerSpec(
         "and others): where they are, how many docks, opening hours and fees."
     ),
     colour="#33a02c",
-    icon="bicycle",
+    icon=Icon(
+        "bicycle",
+        (
+            Shape("ellipse", (-0.94, -0.22, -0.1, 0.62), width=0.9),
+            Shape("ellipse", (0.1, -0.22, 0.94, 0.62), width=0.9),
+            Shape(
+                "line",
+                (-0.52, 0.2, -0.1, -0.45, 0.3, -0.45, 0.52, 0.2, 0, 0.2, -0.1, -0.45),
+                width=0.9,
+            ),
+        ),
+    ),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
+    order=10,
+    generic_name_words=(r"대여소",),
+    tile_fields=("racks", "bikes"),
     # the national file has ~100 Seoul rows from 구-run schemes, rarely a 따릉이 station
     dedupe_radius_m=20.0,
 )

@@ -16,7 +16,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # The KCISA table's facility counts: canonical field -> (column, label_ko, label_en).
 _KCISA_COUNTS: dict[str, tuple[str, str, str]] = {
@@ -201,10 +201,14 @@ SPEC = LayerSpec(
     description_ko="전국의 일반·자동차야영장, 글램핑, 카라반 (영업 중인 곳만).",
     description_en="Campsites, car camping, glamping and caravan sites across Korea (open businesses only).",
     colour="#15803d",
-    icon="campsite",
+    icon=Icon("campsite", (Shape("polygon", (-1, 0.75, 0, -0.85, 1, 0.75)),)),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
+    order=40,
+    noun_ko="야영장",
+    generic_name_words=(r"(오토)?캠핑장", r"야영장", r"글램핑"),
+    tile_fields=("sites", "business_status"),
     # measured across the three files: same-named rows lie a median 35 m apart, 88% of them
     # within 200 m (campgrounds are large and each source geocodes a different spot)
     dedupe_radius_m=200.0,

@@ -13,7 +13,7 @@ from layers.clean import (
     tidy_address,
     tidy_text,
 )
-from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # Columns of the national 행정안전부 무더위쉼터 list (not in the real files yet) that carry
 # the same fields; listed so a national file's header still maps.
@@ -168,10 +168,19 @@ SPEC = LayerSpec(
     description_ko="폭염 때 누구나(일부는 회원만) 더위를 피할 수 있는 무더위쉼터 (서울시 지정).",
     description_en="Heat-wave cooling shelters designated by Seoul; some (경로당) admit members only.",
     colour="#0ea5e9",
-    icon="snowflake",
+    icon=Icon(
+        "snowflake",
+        tuple(
+            Shape("line", (-dx, -dy, dx, dy), width=1.0)
+            for dx, dy in ((0.0, 1.0), (0.8660254037844387, 0.5), (0.8660254037844387, -0.5))
+        ),
+    ),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
+    order=30,
+    generic_name_words=(r"무더위쉼터", r"쉼터"),
+    tile_fields=("facility_type", "capacity"),
     # measured 2026 vs 2025: of 3,490 shelters with a same-named one within 500 m, 3,130 are
     # within 30 m, 3,228 within 50 m and 3,380 within 100 m (re-geocoded buildings)
     dedupe_radius_m=100.0,

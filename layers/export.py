@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
+import orjson
+
 from layers import registry
 from layers.record import COMMON_FIELDS, FeatureRecord
 from layers.spec import Field
@@ -62,6 +64,39 @@ def feature(record: FeatureRecord) -> dict[str, Any]:
         "geometry": geometry(record),
         "properties": {**common_properties(record), **record.props},
     }
+
+
+def near_feature(record: FeatureRecord) -> dict[str, Any]:
+    """A near-me result without its distance and open status: the common properties flat, the
+    layer's own under `details`."""
+    common = common_properties(record)
+    return {
+        "type": "Feature",
+        "id": record.id,
+        "geometry": geometry(record),
+        "properties": {"layer": common.pop("layer"), **common, "details": record.props},
+    }
+
+
+def near_feature_json(record: FeatureRecord) -> tuple[bytes, int]:
+    """near_feature() as JSON, and the offset just after its "layer" member, where the
+    distance and the open status go."""
+    text = orjson.dumps(near_feature(record))
+    return text, text.index(b'"layer":') + len(b'"layer":' + orjson.dumps(record.layer))
+
+
+def record_of_near_feature(feature: dict[str, Any], lon: float, lat: float) -> FeatureRecord:
+    """The record near_feature() was made of (its exact coordinates given apart: the
+    Feature's are rounded)."""
+    p = feature["properties"]
+    return FeatureRecord(
+        layer=p["layer"],
+        id=feature["id"],
+        lon=lon,
+        lat=lat,
+        props=p["details"],
+        **{name: p[name] for name in COMMON_PROPERTIES if name != "layer"},
+    )
 
 
 def geojson_text(record: FeatureRecord) -> str:

@@ -30,7 +30,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_OA22586 = "seoul_oa22586"
 LOCALDATA_2025 = "localdata_toilets_2025"
@@ -372,10 +372,21 @@ SPEC = LayerSpec(
         "open, and their accessible stalls, emergency bells and baby changing tables."
     ),
     colour="#1f78b4",
-    icon="toilet",
+    icon=Icon(
+        "toilet",
+        (
+            Shape("ellipse", (-0.24, -0.95, 0.24, -0.47)),
+            Shape("polygon", (-0.45, 0.35, 0, -0.4, 0.45, 0.35)),
+            Shape("rectangle", (-0.28, 0.3, 0.28, 0.95)),
+        ),
+    ),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
+    order=20,
+    noun_en="toilets",
+    generic_name_words=(r"(공중|개방|간이|이동|민간|공공|남녀|장애인)?화장실",),
+    tile_fields=("open_24h", "toilet_type"),
     # the same toilet in OA-22586 and LOCALDATA Seoul: ~950 pairs within 30 m, ~1,080 within 50 m
     dedupe_radius_m=50.0,
 )

@@ -57,6 +57,9 @@ class Reject:
     reason: str
     detail: str = ""
     name: str | None = None
+    # where the row says it is (WGS84), when it had usable coordinates: the audit maps them
+    lon: float | None = None
+    lat: float | None = None
 
 
 @dataclass(frozen=True)

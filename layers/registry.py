@@ -1,22 +1,70 @@
-"""The registry of layers and the sources manifest (layers/sources.toml)."""
+"""The registry of layers and the sources manifest (layers/sources.toml).
+
+The layers are discovered, not listed: every module directly in the `layers` package whose
+source assigns a top-level `SPEC` (a LayerSpec) is a layer spec. They are ordered by
+`LayerSpec.order`, then id — the order of every list of layers (the API's collections, the
+pages' toggles, the default load) — so adding a layer is one spec module plus its entries in
+sources.toml; see README "Adding a layer".
+"""
 
 from __future__ import annotations
 
+import ast
+import pkgutil
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 
+import layers
 from layers.spec import LayerSpec
 
-LAYER_IDS: tuple[str, ...] = (
-    "bike_stations",
-    "public_toilets",
-    "cooling_shelters",
-    "campsites",
-    "testing_site_parking",
-)
+
+def _declares_spec(path: str) -> bool:
+    """Whether the module's source assigns SPEC at top level (read, not imported, so the
+    registry imports only spec modules); a module shipped without its source is imported."""
+    if not path.endswith(".py"):
+        return True
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return False
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
+            return True
+    return False
+
+
+def _discover() -> tuple[LayerSpec, ...]:
+    specs: dict[str, LayerSpec] = {}
+    for module in pkgutil.iter_modules(layers.__path__):
+        if module.ispkg or module.name.startswith("_"):
+            continue
+        found = module.module_finder.find_spec(module.name, None)
+        if found is None or not found.origin or not _declares_spec(found.origin):
+            continue
+        spec = getattr(import_module(f"layers.{module.name}"), "SPEC", None)
+        if spec is None and not found.origin.endswith(".py"):
+            continue
+        if not isinstance(spec, LayerSpec):
+            raise TypeError(f"layers.{module.name}.SPEC is not a LayerSpec")
+        if spec.id != module.name:
+            raise ValueError(f"layers.{module.name}.SPEC has id {spec.id!r}, not {module.name!r}")
+        specs[spec.id] = spec
+    return tuple(sorted(specs.values(), key=lambda s: (s.order, s.id)))
+
+
+# Every layer id, in order: read as registry.LAYER_IDS, discovered on first use (module
+# __getattr__ below), so that importing the registry does not import every spec.
+LAYER_IDS: tuple[str, ...]
 # reference tables that are loaded like layers but are not served as point layers
 REFERENCE_IDS: tuple[str, ...] = ("regions",)
 
@@ -29,7 +77,7 @@ class UnknownLayer(KeyError):
         self.layer_id = layer_id
 
     def __str__(self) -> str:
-        known = ", ".join((*LAYER_IDS, *REFERENCE_IDS))
+        known = ", ".join((*layer_ids(), *REFERENCE_IDS))
         return f"unknown layer {self.layer_id!r}; known layers: {known}"
 
 
@@ -73,12 +121,38 @@ def source_by_name(name: str) -> Source | None:
 
 
 @cache
-def get(layer_id: str) -> LayerSpec:
-    if layer_id not in LAYER_IDS:
-        raise UnknownLayer(layer_id)
-    spec: LayerSpec = import_module(f"layers.{layer_id}").SPEC
-    return spec
-
-
 def all_specs() -> tuple[LayerSpec, ...]:
-    return tuple(get(layer_id) for layer_id in LAYER_IDS)
+    return _discover()
+
+
+@cache
+def layer_ids() -> tuple[str, ...]:
+    return tuple(s.id for s in all_specs())
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "LAYER_IDS":
+        return layer_ids()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _by_id() -> dict[str, LayerSpec]:
+    return {s.id: s for s in all_specs()}
+
+
+def get(layer_id: str) -> LayerSpec:
+    try:
+        return _by_id()[layer_id]
+    except KeyError:
+        raise UnknownLayer(layer_id) from None
+
+
+def near_default_ids() -> tuple[str, ...]:
+    """The layers /api/near searches when no `layers=` is given."""
+    return tuple(s.id for s in all_specs() if s.near_default)
+
+
+def first_view_ids() -> tuple[str, ...]:
+    """The layers the pages (/near, /embed, the widget builder) show before any choice."""
+    return tuple(s.id for s in all_specs() if s.first_view)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
 from geo.tiles import EXTENT
-from layers.spec import LayerSpec
+from layers.spec import Icon, LayerSpec
 from layers.store.base import TilePoint
 
 TILE_PX = 256
@@ -59,7 +59,6 @@ def render_png(
     draw = ImageDraw.Draw(canvas)
     k = CANVAS_PX / TILE_PX  # canvas pixels per 256-tile pixel
     fill = _rgba(spec.colour)
-    icon = ICONS.get(spec.icon)
     for p in ordered:
         cx, cy = p.px / extent * CANVAS_PX, p.py / extent * CANVAS_PX
         r = cluster_radius_px(p.count) * k
@@ -71,8 +70,8 @@ def render_png(
             label = count_label(p.count)
             font = _font(round(min(r * 0.9, r * 2.6 / max(len(label), 2))))
             draw.text((cx, cy), label, fill=WHITE, font=font, anchor="mm")
-        elif icon is not None:
-            icon(draw, cx, cy, r * 0.62, k)
+        else:
+            draw_icon(draw, spec.icon, cx, cy, r * 0.62, k)
     size = TILE_PX * scale
     out = canvas.resize((size, size), Image.Resampling.BOX)
     return _png(out)
@@ -100,54 +99,32 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=max(size, 8))
 
 
-# -- icons: white pictograms inside a point marker, in a box of half-width `s` ---------------
-
-Icon = Callable[[ImageDraw.ImageDraw, float, float, float, float], None]
+# -- icons: a layer's white pictogram (LayerSpec.icon) inside a point marker ---------------
 
 
-def _bicycle(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
-    w = max(1, round(0.9 * k))
-    wheel = s * 0.42
-    for wx in (x - s * 0.52, x + s * 0.52):
-        draw.ellipse(
-            (wx - wheel, y + s * 0.2 - wheel, wx + wheel, y + s * 0.2 + wheel),
-            outline=WHITE,
-            width=w,
-        )
-    frame = [(x - s * 0.52, y + s * 0.2), (x - s * 0.1, y - s * 0.45), (x + s * 0.3, y - s * 0.45)]
-    draw.line(
-        [*frame, (x + s * 0.52, y + s * 0.2), (x, y + s * 0.2), frame[1]], fill=WHITE, width=w
-    )
-
-
-def _toilet(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
-    head = s * 0.24
-    draw.ellipse((x - head, y - s * 0.95, x + head, y - s * 0.95 + 2 * head), fill=WHITE)
-    draw.polygon(
-        [(x - s * 0.45, y + s * 0.35), (x, y - s * 0.4), (x + s * 0.45, y + s * 0.35)], fill=WHITE
-    )
-    draw.rectangle((x - s * 0.28, y + s * 0.3, x + s * 0.28, y + s * 0.95), fill=WHITE)
-
-
-def _snowflake(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
-    w = max(1, round(1.0 * k))
-    for angle in (90, 30, -30):
-        dx, dy = s * math.cos(math.radians(angle)), s * math.sin(math.radians(angle))
-        draw.line([(x - dx, y - dy), (x + dx, y + dy)], fill=WHITE, width=w)
-
-
-def _campsite(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
-    draw.polygon([(x - s, y + s * 0.75), (x, y - s * 0.85), (x + s, y + s * 0.75)], fill=WHITE)
-
-
-def _parking(draw: ImageDraw.ImageDraw, x: float, y: float, s: float, k: float) -> None:
-    draw.text((x, y), "P", fill=WHITE, font=_font(round(s * 2.0)), anchor="mm")
-
-
-ICONS: dict[str, Icon] = {
-    "bicycle": _bicycle,
-    "toilet": _toilet,
-    "snowflake": _snowflake,
-    "campsite": _campsite,
-    "parking": _parking,
-}
+def draw_icon(
+    draw: ImageDraw.ImageDraw, icon: Icon, x: float, y: float, s: float, k: float
+) -> None:
+    """Draw `icon`'s shapes centred on (x, y) in a box of half-width `s` canvas pixels; `k`
+    canvas pixels make one tile pixel (line widths are in tile pixels)."""
+    for shape in icon.shapes:
+        pts = [
+            (x + s * px, y + s * py)
+            for px, py in zip(shape.points[::2], shape.points[1::2], strict=True)
+        ]
+        width = max(1, round(shape.width * k))
+        if shape.kind == "ellipse" or shape.kind == "rectangle":
+            box = (pts[0][0], pts[0][1], pts[1][0], pts[1][1])
+            paint = draw.ellipse if shape.kind == "ellipse" else draw.rectangle
+            if shape.width:
+                paint(box, outline=WHITE, width=width)
+            else:
+                paint(box, fill=WHITE)
+        elif shape.kind == "polygon":
+            draw.polygon(pts, fill=WHITE)
+        elif shape.kind == "line":
+            draw.line(pts, fill=WHITE, width=width)
+        else:
+            draw.text(
+                (x, y), shape.text, fill=WHITE, font=_font(round(s * shape.size)), anchor="mm"
+            )

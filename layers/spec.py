@@ -78,6 +78,47 @@ class Normalised:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """One stroke of a map pictogram, in a box of half-width 1 around the marker's centre
+    (x right, y down): an ellipse (x0, y0, x1, y1), a polygon, a rectangle (x0, y0, x1, y1),
+    a line through its points, or a text of height `size`. `width` is the outline or line
+    width in tile pixels (0: filled)."""
+
+    kind: Literal["ellipse", "polygon", "rectangle", "line", "text"]
+    points: tuple[float, ...] = ()
+    width: float = 0.0
+    text: str = ""
+    size: float = 0.0
+
+
+@dataclass(frozen=True)
+class Icon:
+    """A layer's map symbol: a short name (for map styles) and its white pictogram, drawn
+    inside the point markers of the raster tiles (layers/render.py)."""
+
+    name: str
+    shapes: tuple[Shape, ...] = ()
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How the loader builds a derived layer instead of loading its rows as they are.
+
+    The layer's rows of schema kind `features_kind` are read, placed and given ids like any
+    point layer's; the files of the schema kinds in `inputs` are read too (from the given
+    files, else the source directory); then `derive` — an "etl.module:function" the loader
+    imports (layers never import etl) — makes the layer's records from both (etl/jobs.py
+    documents its arguments). `companions` are layers whose records the derivation also
+    returns: they are written, and rolled back, together with this layer.
+    """
+
+    derive: str
+    features_kind: str = "features"
+    inputs: tuple[str, ...] = ()
+    companions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     id: str
     title_ko: str
@@ -85,13 +126,32 @@ class LayerSpec:
     description_ko: str
     description_en: str
     colour: str  # "#rrggbb", used by map styles and raster tiles
-    icon: str  # a short name of a symbol (toilet, bicycle, ...)
+    icon: Icon
     fields: tuple[Field, ...]
     schemas: tuple[SourceSchema, ...]
     # mapped source row -> normalised fields; pure, no I/O
     normalise: Callable[[str, Mapped], Normalised]
+    # where the layer comes in every list of layers (the registry sorts by order, then id)
+    order: int = 1000
+    # the layer named inside a sentence ("… 공중화장실, 무더위쉼터 …"); default: the title
+    noun_ko: str = ""
+    noun_en: str = ""
     # merge: rows of different sources closer than this with matching names are one feature
     dedupe_radius_m: float = 50.0
+    # generic words ending a name that say what kind of place it is, not which one (regular
+    # expressions, matched at the end of a name reduced by etl.merge.name_key)
+    generic_name_words: tuple[str, ...] = ()
+    # the layer fields the map tiles carry besides id, name and fee (at most a few)
+    tile_fields: tuple[str, ...] = ()
+    # the layer's placed rows teach the offline gazetteer (etl/geocode.py) the places and
+    # addresses it uses to place rows without coordinates, of every layer (when False, of
+    # this layer's rows only)
+    gazetteer_source: bool = True
+    # searched by /api/near without `layers=`, and shown on the pages' first view
+    near_default: bool = True
+    first_view: bool = True
+    # a layer built by the loader from its own rows and other inputs (None: loaded as read)
+    derivation: Derivation | None = None
     # how the layer's opening_hours_raw is read into a geo.hours.Schedule (or None)
     read_hours: Callable[[str], Any] = parse_hours
 
@@ -103,3 +163,8 @@ class LayerSpec:
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_ko
+
+    def noun(self, lang: str) -> str:
+        if lang == "en":
+            return self.noun_en or self.title_en.lower()
+        return self.noun_ko or self.title_ko

@@ -24,7 +24,17 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, LayerSpec, Mapped, Normalised, SourceSchema
+from layers.spec import (
+    Coords,
+    Derivation,
+    Field,
+    Icon,
+    LayerSpec,
+    Mapped,
+    Normalised,
+    Shape,
+    SourceSchema,
+)
 
 PARKING = "parking"
 SITES = "sites"
@@ -399,10 +409,17 @@ SPEC = LayerSpec(
     description_ko="코로나19 선별진료소·국민안심병원 근처의 공영·민영 주차장 (무료 여부, 운영시간).",
     description_en="Parking lots near COVID-19 screening sites and safe hospitals, with fees and hours.",
     colour="#7c3aed",
-    icon="parking",
+    icon=Icon("parking", (Shape("text", text="P", size=2.0),)),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
+    order=50,
+    # lots (kind "parking") near the sites (kind "sites") the loader geocodes
+    derivation=Derivation(
+        derive="etl.jobs:derive_testing_site_parking", features_kind=PARKING, inputs=(SITES,)
+    ),
+    generic_name_words=(r"주차장", r"공영"),
+    tile_fields=("capacity", "site_name"),
     # one national dataset: only the very same lot in two snapshots is merged
     dedupe_radius_m=5.0,
 )

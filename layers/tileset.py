@@ -51,13 +51,6 @@ REGION_FIELDS: tuple[TileField, ...] = (
     TileField("name", "text", "Sigungu (시군구)"),
     TileField("sido", "text", "Province (시도)"),
 )
-LAYER_FIELDS: dict[str, tuple[str, ...]] = {
-    "bike_stations": ("racks", "bikes"),
-    "public_toilets": ("open_24h", "toilet_type"),
-    "cooling_shelters": ("facility_type", "capacity"),
-    "campsites": ("sites", "business_status"),
-    "testing_site_parking": ("capacity", "site_name"),
-}
 _TILE_TYPES: dict[str, TileType] = {
     "int": "int",
     "float": "float",
@@ -68,12 +61,13 @@ _TILE_TYPES: dict[str, TileType] = {
 
 
 def layer_fields(layer_id: str) -> tuple[TileField, ...]:
-    """The layer-specific attributes of an unclustered point, typed from the layer spec."""
+    """The layer-specific attributes of an unclustered point (LayerSpec.tile_fields), typed
+    from the layer spec."""
     spec = registry.get(layer_id)
     by_name = {f.name: f for f in spec.fields}
     return tuple(
         TileField(name, _TILE_TYPES[by_name[name].type], by_name[name].label_en)
-        for name in LAYER_FIELDS.get(layer_id, ())
+        for name in spec.tile_fields
     )
 
 

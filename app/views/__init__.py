@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-BLUEPRINTS = ("near", "features", "downloads", "docs", "health", "tiles", "pages")
+BLUEPRINTS = ("near", "features", "downloads", "docs", "health", "tiles", "pages", "audit")
 # hooks a blueprint module may define (used by /conformance and /openapi.json)
 CONFORMANCE_HOOKS = ("conformance_classes", "tiles_conformance")
 OPENAPI_HOOK = "openapi_paths"

@@ -25,6 +25,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "embedded_dir",
+    "near_cache_dir",
     "open_store",
 ]
 
@@ -35,13 +36,18 @@ def open_store(
     statement_timeout_ms: int | None = None,
     data_dir: Path | str | None = None,
 ) -> Store:
-    """The PostGIS store when a database URL is set, else the embedded store under `data_dir`."""
+    """The PostGIS store when a database URL is set (its near-me snapshots cached under
+    `data_dir`), else the embedded store under `data_dir`."""
     if database_url:
         from layers.store.postgis import PostgisStore
 
+        cache_dir = None if data_dir is None else near_cache_dir(data_dir)
         archive_dir = Path(data_dir).expanduser() / "tiles" if data_dir is not None else None
         return PostgisStore(
-            database_url, statement_timeout_ms=statement_timeout_ms, archive_dir=archive_dir
+            database_url,
+            statement_timeout_ms=statement_timeout_ms,
+            cache_dir=cache_dir,
+            archive_dir=archive_dir,
         )
     if data_dir is None:
         raise StoreUnavailable(
@@ -56,3 +62,8 @@ def open_store(
 def embedded_dir(data_dir: Path | str) -> Path:
     """Where the embedded store keeps its files inside the data directory."""
     return Path(data_dir).expanduser() / "store"
+
+
+def near_cache_dir(data_dir: Path | str) -> Path:
+    """Where the PostGIS store keeps its near-me snapshots inside the data directory."""
+    return Path(data_dir).expanduser() / "nearme-cache"

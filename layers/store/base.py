@@ -3,110 +3,30 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from layers.export import ExportFormat
-from layers.record import FeatureRecord, Region
-from layers.store.search import Place
-
-
-class StoreError(Exception):
-    """A store operation failed; the message is meant for the user."""
-
-
-class StoreUnavailable(StoreError):
-    """The store cannot be reached or is not set up (no server, no PostGIS, no migration)."""
-
-
-class StaleVersion(StoreError):
-    """A tile asked for a data_version that is no longer stored (a load or rollback won)."""
-
-
-Filters = tuple[tuple[str, str], ...]  # (common field or prop name, value as text): equality
-
-# The common fields a filter compares (as text, like PostgreSQL's `::text`); any other filter
-# name is looked up in `props`.
-FILTER_FIELDS = frozenset(
-    {"id", "name", "address", "sido", "sigungu", "phone", "fee", "wheelchair", "updated_at"}
+from layers.record import FeatureRecord, Region, Reject
+from layers.store.types import (
+    FILTER_FIELDS,
+    FeatureQuery,
+    Filters,
+    Hit,
+    LayerInfo,
+    LoadOutcome,
+    NearQuery,
+    Place,
+    StaleVersion,
+    StoreError,
+    StoreUnavailable,
+    TilePoint,
+    TileQuery,
 )
 
-
-@dataclass(frozen=True)
-class NearQuery:
-    lon: float
-    lat: float
-    layers: tuple[str, ...]
-    limit: int = 10
-    radius_m: float = 20000.0
-    filters: Filters = ()
-    # a predicate evaluated in Python (e.g. open now); the store keeps searching until
-    # `limit` features pass it or the radius is exhausted
-    accept: Callable[[FeatureRecord], bool] | None = None
-
-
-@dataclass(frozen=True)
-class FeatureQuery:
-    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
-    filters: Filters = ()
-    # updated_at interval (ISO date strings, inclusive; None = open end)
-    datetime: tuple[str | None, str | None] | None = None
-    limit: int | None = None
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    layer: str
-    data_version: str
-    count: int
-    bbox: tuple[float, float, float, float] | None
-    updated_min: str | None
-    updated_max: str | None
-    loaded_at: str  # ISO timestamp of the load
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-class Hit(NamedTuple):
-    # a tuple, not a frozen dataclass: a near-me request builds many, and this is 3x cheaper
-    feature: FeatureRecord
-    distance_m: float
-
-
-@dataclass(frozen=True)
-class LoadOutcome:
-    layer: str
-    data_version: str
-    rows: int
-    changed: bool  # False when the data was identical to the current version
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TileQuery:
-    """One XYZ Web Mercator tile of some layers (layers/tileset.py says what a tile holds).
-
-    Each layer is pinned to a data_version, so that a tile's bytes are a function of its
-    cache key; "regions" (the sigungu boundaries) is a layer too (its table has one version).
-    """
-
-    z: int
-    x: int
-    y: int
-    layers: tuple[tuple[str, str], ...]  # (layer_id, data_version), in output order
-    cluster_cells: int | None = None  # None: every point; N: clusters on an N×N tile grid
-
-
-@dataclass(frozen=True)
-class TilePoint:
-    """A point (count 1) or a cluster to draw, in tile pixels of geo.tiles.EXTENT, y down."""
-
-    layer: str
-    px: float
-    py: float
-    count: int
+if TYPE_CHECKING:  # imported when used: a process that only loads needs none of it
+    from layers.store.nearme import NearAnswer, Snapshot
 
 
 class Store(ABC):
@@ -161,8 +81,21 @@ class Store(ABC):
         """Features ordered by id, streamed."""
 
     @abstractmethod
+    def near_snapshot(self) -> Snapshot:
+        """The near-me snapshot of the current layer versions (layers.store.nearme): mapped
+        from its files, built first if no process has yet. No database round trip once a
+        process holds it; a store learns of new versions on its own (manifest, NOTIFY)."""
+
+    def near(self, query: NearQuery) -> NearAnswer:
+        """The nearest features by WGS84 geodesic distance, ties by id, across the layers:
+        positions in the snapshot, their distances and opening status."""
+        from layers.store import nearme
+
+        return nearme.search(self.near_snapshot(), query)
+
     def nearest(self, query: NearQuery) -> list[Hit]:
-        """The nearest features by WGS84 geodesic distance, ties by id, across the layers."""
+        """near() as records."""
+        return self.near(query).records()
 
     @abstractmethod
     def vector_tile(self, query: TileQuery) -> bytes:
@@ -197,11 +130,23 @@ class Store(ABC):
 
     def search(self, text: str, *, layers: tuple[str, ...], limit: int = 10) -> list[Place]:
         """Regions, then features of `layers`, whose names (and addresses) hold every word of
-        `text`, best first (layers.store.search defines the match and the order). This default
-        streams regions() and features(); a store may run the same search in its database."""
-        from layers.store import search
+        `text`, best first (layers.store.places_search defines the match and the order). This
+        default streams regions() and features(); a store may run the same search in its
+        database."""
+        from layers.store import places_search
 
-        return search.scan(self, text, layers, limit)
+        return places_search.scan(self, text, layers, limit)
+
+    @abstractmethod
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        """Keep the rows a load rejected (and why) with the kept version `data_version` of a
+        layer, replacing what was kept with it before; they go when the version is pruned.
+        Raises StoreError when no kept version of the layer has that data_version."""
+
+    @abstractmethod
+    def rejects(self, layer_id: str) -> list[Reject]:
+        """The rows the load of the layer's current version rejected, by file and row ([]
+        when none were kept)."""
 
     # -- tile archives (layers/tilearchive.py): one per tileset version -------------------
 
@@ -225,3 +170,21 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+__all__ = [
+    "FILTER_FIELDS",
+    "FeatureQuery",
+    "Filters",
+    "Hit",
+    "LayerInfo",
+    "LoadOutcome",
+    "NearQuery",
+    "Place",
+    "StaleVersion",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "TilePoint",
+    "TileQuery",
+]

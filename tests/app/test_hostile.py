@@ -184,7 +184,7 @@ def test_an_internal_error_shows_no_trace_sql_or_path(
             "SELECT id FROM feature WHERE layer = 'x'", {}, OSError("/work/secret/file.py")
         )
 
-    monkeypatch.setattr(store, "nearest", broken)
+    monkeypatch.setattr(store, "near", broken)  # what GET /api/near calls
     response = api.get("/api/near?lat=37.5665&lon=126.978&lang=en")
     body = assert_problem(response, 500, "internal_error")
     assert body["detail"] == "an unexpected error occurred"

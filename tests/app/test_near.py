@@ -173,13 +173,15 @@ def test_open_now_equals_brute_force(api: FlaskClient, all_rows: Rows, at: str) 
     assert left_out > 0  # the count was exercised
 
 
-def test_default_is_all_layers_ten_results_sorted(api: FlaskClient, all_rows: Rows) -> None:
+def test_default_is_the_default_layers_ten_results_sorted(api: FlaskClient, all_rows: Rows) -> None:
     body = near(api, lat=37.5665, lon=126.9780)
-    expected, _ = brute_force(all_rows, 126.9780, 37.5665, registry.LAYER_IDS, 10, 20000.0)
+    default = registry.near_default_ids()
+    expected, _ = brute_force(all_rows, 126.9780, 37.5665, default, 10, 20000.0)
     assert_same(body, expected)
     distances = [f["properties"]["distance_m"] for f in body["features"]]
     assert distances == sorted(distances)
-    assert body["query"]["layers"] == list(registry.LAYER_IDS)
+    assert body["query"]["layers"] == list(default)
+    assert "parks" not in default and set(default) < set(registry.LAYER_IDS)
     assert "unknown_hours_excluded" not in body
     feature = body["features"][0]
     assert feature["geometry"]["type"] == "Point"
@@ -198,6 +200,17 @@ def test_default_is_all_layers_ten_results_sorted(api: FlaskClient, all_rows: Ro
     assert round(props["distance_m"], 1) == props["distance_m"]
 
 
+def test_parks_are_found_when_asked_for(api: FlaskClient, all_rows: Rows) -> None:
+    # a children's park area of Seoul, 강서구: parks are the nearest of all layers there
+    body = near(api, lat=37.5509, lon=126.8495, layers="parks,public_toilets", limit=20)
+    expected, _ = brute_force(all_rows, 126.8495, 37.5509, ("parks", "public_toilets"), 20, 20000.0)
+    assert_same(body, expected)
+    parks = [f for f in body["features"] if f["properties"]["layer"] == "parks"]
+    assert parks and {"park_type", "area_m2"} <= set(parks[0]["properties"]["details"])
+    default = near(api, lat=37.5509, lon=126.8495, limit=100)
+    assert all(f["properties"]["layer"] != "parks" for f in default["features"])
+
+
 def test_limit_is_total_across_layers(api: FlaskClient) -> None:
     body = near(api, lat=37.5665, lon=126.9780, limit=100)
     assert body["numberReturned"] == 100
@@ -205,14 +218,40 @@ def test_limit_is_total_across_layers(api: FlaskClient) -> None:
 
 
 def test_languages_switch_titles_and_labels_not_data(api: FlaskClient) -> None:
-    ko = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="ko")
-    en = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en")
+    ko = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="ko", labels="true")
+    en = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en", labels="true")
     assert ko["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_ko
     assert en["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_en
     assert ko["labels"]["distance_m"] != en["labels"]["distance_m"]
     assert ko["labels"]["values"]["open_status"]["open"] == "운영 중"
     assert en["labels"]["values"]["open_status"]["open"] == "Open"
     assert ko["features"] == en["features"]  # data values stay as published
+
+
+def test_labels_are_served_once_per_language_and_linked(api: FlaskClient) -> None:
+    body = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en")
+    assert "layers" not in body and "labels" not in body  # the default shape: without them
+    (described,) = [link for link in body["links"] if link["rel"] == "describedby"]
+    assert described["href"].endswith("/api/layers?lang=en")
+    with_labels = near(
+        api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en", labels="true"
+    )
+    response = api.get("/api/layers?lang=en")
+    assert response.status_code == 200 and response.headers["Content-Language"] == "en"
+    labels = response.get_json()
+    assert set(labels["layers"]) == set(registry.LAYER_IDS)
+    assert labels["layers"]["public_toilets"] == with_labels["layers"]["public_toilets"]
+    assert labels["labels"] == with_labels["labels"]
+    ko = api.get("/api/layers?lang=ko")
+    assert (
+        ko.get_json()["layers"]["public_toilets"]["title"]
+        == registry.get("public_toilets").title_ko
+    )
+    etag = response.headers["ETag"]
+    assert etag and etag != ko.headers["ETag"] and "max-age" in response.headers["Cache-Control"]
+    again = api.get("/api/layers?lang=en", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data
+    assert_problem(api.get("/api/layers?lang=fr"), 400)
 
 
 @pytest.mark.parametrize(
@@ -262,41 +301,38 @@ def test_outside_korea_and_swap_say_so_in_both_languages(api: FlaskClient) -> No
     assert "outside South Korea" in assert_problem(accept, 400)["detail"]
 
 
-def test_the_spliced_json_is_the_feature_dict_serialised(all_rows: Rows) -> None:
-    """near_feature_json (each record's fixed parts serialised once) gives exactly the bytes of
-    near_feature's dict, for every real feature, at times that open and close them."""
+def test_the_snapshot_json_is_the_feature_dict_serialised(
+    all_rows: Rows, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """near_feature_json (each feature's JSON from the near-me snapshot, the distance and the
+    status spliced in) gives exactly the bytes of near_feature's dict, for every real feature,
+    at times that open and close them; and the snapshot's status is geo.hours'."""
     import orjson
 
     from app.serializers import near_feature, near_feature_json
-    from layers.store import Hit
+    from geo.hours import day_context
+    from layers.store import Hit, nearme
 
+    layers = [(layer_id, records) for layer_id, records in all_rows.items()]
+    key = tuple((layer_id, "1") for layer_id, _records in layers)
+    snapshot = nearme.open_or_build(tmp_path_factory.mktemp("nearme"), key, lambda: layers)
     rnd = random.Random(2)
     times = [datetime(2024, 5, d, h, 30, tzinfo=KST) for d, h in ((6, 3), (7, 12), (11, 20))]
     checked = 0
+    position = 0
     for records in all_rows.values():
         for record in records:
-            hit = Hit(record, rnd.uniform(0, 20000))
+            assert snapshot.record(position) == record
+            distance = round(rnd.uniform(0, 20000), 1)
             for at in times:
-                assert near_feature_json(hit, at) == orjson.dumps(near_feature(hit, at))
+                status = snapshot.status(position, day_context(at))
+                assert status == status_at(record, at)
+                hit = nearme.NearHit(position, distance, status)
+                expected = orjson.dumps(near_feature(Hit(record, distance), at))
+                assert near_feature_json(snapshot, hit) == expected
             checked += 1
+            position += 1
     assert checked > 20000
-
-
-def test_a_changed_feature_is_serialised_again(all_rows: Rows) -> None:
-    from dataclasses import replace
-
-    from app.serializers import near_feature_json
-    from layers.store import Hit
-
-    record = all_rows["campsites"][0]
-    at = datetime(2024, 5, 7, 12, 0, tzinfo=KST)
-    assert b'"name":"old name"' not in near_feature_json(Hit(record, 1.0), at)
-    renamed = replace(record, name="old name")
-    assert b'"name":"old name"' in near_feature_json(Hit(renamed, 1.0), at)
-    # an equal record (as the PostGIS store reads anew for every request) reuses the parts
-    assert near_feature_json(Hit(replace(record), 1.0), at) == near_feature_json(
-        Hit(record, 1.0), at
-    )
 
 
 def test_free_parking_near_a_testing_site_comes_first_when_asked(

@@ -113,7 +113,7 @@ def test_near_page_loads_only_its_own_assets(api: FlaskClient) -> None:
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
     assert "frame-ancestors" not in csp
     config = page_config(response.get_data(as_text=True))
-    assert config["api"] == {"near": "/api/near", "places": "/api/places"}
+    assert config["api"] == {"near": "/api/near", "layers": "/api/layers", "places": "/api/places"}
     assert config["basemap"]["url"].startswith("/tiles/basemap/{z}/{x}/{y}.png?v=")
     assert "Set-Cookie" not in response.headers
 

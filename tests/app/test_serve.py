@@ -93,7 +93,7 @@ def test_each_worker_opens_the_store_before_its_first_request(tmp_path: Path) ->
     options["post_worker_init"](SimpleNamespace(wsgi=app))
     opened = app.extensions[STORE_KEY]
     assert isinstance(opened, EmbeddedStore)
-    assert opened._combined_index is not None  # the near-me index of both layers, built
+    assert opened._near is not None  # the near-me snapshot of both layers, mapped
 
 
 def test_a_worker_boots_even_if_the_store_fails_to_warm_up(
@@ -110,3 +110,72 @@ def test_a_worker_boots_even_if_the_store_fails_to_warm_up(
     monkeypatch.setattr(EmbeddedStore, "warm_up", broken)
     app = create_app(Config.from_env({"SHAREMAP_DATA_DIR": str(tmp_path)}))
     warm_up(app)  # logged, not raised: requests report the problem
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def maps_snapshot(pid: int, directory: str) -> bool:
+    """Whether a process has mapped the files of a near-me snapshot directory."""
+    return directory in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.slow
+def test_every_worker_answers_from_a_new_load(empty_db: str, tmp_path: Path) -> None:
+    """A load by another process reaches every worker of a running server (NOTIFY): each maps
+    the new version's snapshot, and near-me answers come from it."""
+    from layers.store import near_cache_dir
+    from layers.store.nearme import key_name
+    from layers.store.postgis import PostgisStore
+    from tests.store.synthetic import synthetic
+
+    loader = PostgisStore(empty_db, cache_dir=near_cache_dir(tmp_path))
+    loader.replace_layer("campsites", synthetic("campsites", 50, name="old"), data_version="a")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": empty_db, "SHAREMAP_DATA_DIR": str(tmp_path)}
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    near = f"http://127.0.0.1:{port}/api/near?lat=37.55&lon=126.95&limit=3"
+
+    def names() -> set[str]:
+        with urllib.request.urlopen(near, timeout=5) as r:
+            return {f["properties"]["name"].split()[0] for f in json.load(r)["features"]}
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if names() == {"old"} and len(worker_pids(proc.pid)) == 2:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        workers = worker_pids(proc.pid)
+        loader.replace_layer("campsites", synthetic("campsites", 50, name="new"), data_version="b")
+        with loader.engine.connect() as conn:
+            version = conn.exec_driver_sql(
+                "SELECT version_id FROM layer_version "
+                "WHERE layer_id = 'campsites' AND status = 'current'"
+            ).scalar_one()
+        # under SHAREMAP_DATA_DIR, this database's cache, the new versions' snapshot
+        new = f"{near_cache_dir(tmp_path)}/{loader.cache_dir.name}/"
+        new += key_name((("campsites", str(version)),)) + "/"
+        deadline = time.monotonic() + 30  # generous: a correctness test, not a speed test
+        while not all(maps_snapshot(pid, new) for pid in workers):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        for _ in range(20):  # new connections, spread over the workers by the kernel
+            assert names() == {"new"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        loader.close()

@@ -46,6 +46,7 @@ REAL_FILES: dict[str, tuple[int, str | None, int]] = {
     "covid_screening/mohw_safe_hospitals_2020-04-01.csv": (341, "utf-8-sig", 7),
     "parking/national_parking_std_2023-04.csv": (14_895, "cp949", 33),
     "parking/national_parking_std_2021-05.csv": (14_851, "cp949", 33),
+    "parks/national_city_parks_std_2022-04.csv": (18_481, "cp949", 19),
     # no duplicated header line inside: 5,140 records = 1 header + 5,139 rows
     "boundaries/admdongkor_hjd_centroids_utmk5179.tsv": (5_139, "utf-8", 5),
 }

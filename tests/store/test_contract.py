@@ -12,8 +12,9 @@ import pytest
 import shapely
 
 from geo.distance import distance_m, rank_key
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store import FeatureQuery, NearQuery, Store
+from layers.store.base import StoreError
 from tests.store.synthetic import synthetic
 
 StoreFactory = Callable[[], Store]
@@ -284,6 +285,38 @@ def test_rollback_restores_the_previous_version(store_factory: StoreFactory) -> 
     assert store.count("bike_stations") == 25
     assert store.rollback("bike_stations") == "old"
     assert store.rollback("nothing_loaded") is None
+
+
+def _rejects(version: str, n: int) -> list[Reject]:
+    return [
+        Reject("campsites", f"{version}.csv", row, "duplicate", f"dup\t{row}", "이름", 127.0, 37.5)
+        if row % 2
+        else Reject("campsites", f"{version}.csv", row, "no coordinates")
+        for row in range(n, 0, -1)
+    ]
+
+
+def test_rejects_are_kept_with_their_version_and_pruned_with_it(
+    store_factory: StoreFactory,
+) -> None:
+    store = store_factory()
+    assert store.rejects("campsites") == []
+    for i in range(1, 5):
+        store.replace_layer("campsites", synthetic("campsites", 3 + i), data_version=f"v{i}")
+        store.store_rejects("campsites", f"v{i}", _rejects(f"v{i}", i))
+    # by file and row, with every field; stored again, they replace the version's rejects
+    assert store.rejects("campsites") == sorted(_rejects("v4", 4), key=lambda r: r.row)
+    store.store_rejects("campsites", "v4", _rejects("v4", 2))
+    assert [r.row for r in store_factory().rejects("campsites")] == [1, 2]
+    assert store.rollback("campsites") == "v3"
+    assert [r.file for r in store.rejects("campsites")] == ["v3.csv"] * 3
+    store.rollback("campsites")
+    assert [r.file for r in store.rejects("campsites")] == ["v2.csv"] * 2
+    # v1 was pruned by the fourth load, and its rejects with it
+    assert store.rollback("campsites") is None
+    with pytest.raises(StoreError):
+        store.store_rejects("campsites", "v1", _rejects("v1", 1))
+    assert store.rejects("bike_stations") == []
 
 
 def test_failed_load_leaves_previous_version(any_store: Store) -> None:

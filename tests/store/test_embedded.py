@@ -15,7 +15,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from layers.record import FeatureRecord
+from layers.record import FeatureRecord, Reject
 from layers.store import NearQuery, StoreError, StoreUnavailable, open_store
 from layers.store import embedded as embedded_module
 from layers.store.embedded import EmbeddedStore, disk
@@ -51,6 +51,27 @@ def test_layout_is_a_manifest_and_one_geopackage_per_kept_version(tmp_path: Path
     assert len(frame) == 13 and frame.crs.to_epsg() == 4326
     assert set(frame.geom_type) == {"Point"}
     assert frame.loc[0, "props"].startswith("{")
+
+
+def test_rejects_lie_beside_their_version_and_go_with_it(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    for i in range(4):
+        store.replace_layer(
+            "campsites", synthetic("campsites", 3 + i, seed=i), data_version=f"v{i}"
+        )
+        store.store_rejects("campsites", f"v{i}", [Reject("campsites", "a.csv", i, "duplicate")])
+    assert {f for f in files(tmp_path) if "rejects" in f} == {
+        "campsites.2.rejects.json",
+        "campsites.3.rejects.json",
+        "campsites.4.rejects.json",
+    }
+    assert store.rollback("campsites") == "v2"
+    assert "campsites.4.rejects.json" not in files(tmp_path)
+    assert [r.row for r in store.rejects("campsites")] == [2]
+    # a rejects file whose version a crashed writer never committed is cleared by the next write
+    (tmp_path / "campsites.9.rejects.json").write_text("[]")
+    store.replace_layer("bike_stations", synthetic("bike_stations", 4), data_version="b")
+    assert "campsites.9.rejects.json" not in files(tmp_path)
 
 
 def test_failed_load_leaves_no_files_behind(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The in-memory near-me index both stores search: exact against brute force, one layer or many."""
+"""The near-me engine both stores search (layers.store.nearme): exact against brute force, one
+layer or many."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import pytest
 
 from geo.distance import distance_m, rank_key
 from layers.record import FeatureRecord
-from layers.store import NearQuery
+from layers.store import NearQuery, nearme
 from layers.store.embedded import EmbeddedStore
-from layers.store.embedded.memory import LayerIndex
-from layers.store.nearindex import NearIndex
+from layers.store.nearme import Snapshot
 from tests.store.synthetic import synthetic
 
 LAYERS = ("bike_stations", "public_toilets", "campsites")
@@ -43,18 +43,38 @@ def brute_force(records: list[FeatureRecord], q: NearQuery) -> list[tuple[str, f
     return [(r.id, key[0]) for key, r in rows[: q.limit]]
 
 
+Layers = dict[str, tuple[Snapshot, list[FeatureRecord]]]
+
+
+class Index:
+    """A snapshot searched like a store: hits as records."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+    def hits(self, q: NearQuery) -> list:
+        return nearme.search(self.snapshot, q).records()
+
+
+def snapshot_of(directory: Path, layers: list[tuple[str, list[FeatureRecord]]]) -> Snapshot:
+    key = tuple((layer_id, "1") for layer_id, _records in layers)
+    return nearme.open_or_build(directory, key, lambda: layers)
+
+
 @pytest.fixture(scope="module")
-def layers() -> dict[str, LayerIndex]:
+def layers(tmp_path_factory: pytest.TempPathFactory) -> Layers:
     rnd = random.Random(5)
-    return {
-        layer_id: LayerIndex(layer_id, 1, spread(synthetic(layer_id, 400, seed=k), rnd))
-        for k, layer_id in enumerate(LAYERS)
-    }
+    out = {}
+    for k, layer_id in enumerate(LAYERS):
+        records = spread(synthetic(layer_id, 400, seed=k), rnd)
+        snapshot = snapshot_of(tmp_path_factory.mktemp(layer_id), [(layer_id, records)])
+        out[layer_id] = (snapshot, records)
+    return out
 
 
-def test_one_index_over_several_layers_equals_brute_force(layers: dict[str, LayerIndex]) -> None:
-    combined = NearIndex([p for layer in layers.values() for p in layer.near.parts])
-    records = [r for layer in layers.values() for r in layer.records]
+def test_one_index_over_several_layers_equals_brute_force(layers: Layers, tmp_path: Path) -> None:
+    combined = Index(snapshot_of(tmp_path, [(k, records) for k, (_s, records) in layers.items()]))
+    records = [r for _snapshot, layer_records in layers.values() for r in layer_records]
     rnd = random.Random(9)
     for _ in range(300):
         q = NearQuery(
@@ -71,8 +91,9 @@ def test_one_index_over_several_layers_equals_brute_force(layers: dict[str, Laye
         assert got == brute_force(records, q)
 
 
-def test_one_layer_index_equals_brute_force(layers: dict[str, LayerIndex]) -> None:
-    layer = layers["public_toilets"]
+def test_one_layer_index_equals_brute_force(layers: Layers) -> None:
+    snapshot, records = layers["public_toilets"]
+    layer = Index(snapshot)
     rnd = random.Random(4)
     for _ in range(200):
         q = NearQuery(
@@ -82,18 +103,16 @@ def test_one_layer_index_equals_brute_force(layers: dict[str, LayerIndex]) -> No
             limit=rnd.choice([1, 10, 100]),
             radius_m=20000.0,
         )
-        got = [(h.feature.id, h.distance_m) for h in layer.near.hits(q)]
-        assert got == brute_force(layer.records, q)
+        got = [(h.feature.id, h.distance_m) for h in layer.hits(q)]
+        assert got == brute_force(records, q)
 
 
-def test_an_accept_predicate_skips_features_and_keeps_searching(
-    layers: dict[str, LayerIndex],
-) -> None:
-    layer = layers["campsites"]
+def test_an_accept_predicate_skips_features_and_keeps_searching(layers: Layers) -> None:
+    layer = Index(layers["campsites"][0])
     q = NearQuery(127.0, 37.5, ("campsites",), limit=5, radius_m=200000.0)
     odd = replace(q, accept=lambda r: int(r.id[-1]) % 2 == 1)
-    everything = [h.feature.id for h in layer.near.hits(replace(q, limit=400))]
-    assert [h.feature.id for h in layer.near.hits(odd)] == [
+    everything = [h.feature.id for h in layer.hits(replace(q, limit=400))]
+    assert [h.feature.id for h in layer.hits(odd)] == [
         i for i in everything if int(i[-1]) % 2 == 1
     ][:5]
 
@@ -103,13 +122,18 @@ def test_warm_up_builds_the_all_layers_index_before_a_query(tmp_path: Path) -> N
     for layer_id in LAYERS:
         store.replace_layer(layer_id, synthetic(layer_id, 30), data_version="a")
     reader = EmbeddedStore(tmp_path)
-    assert reader._combined_index is None
+    assert reader._near is None
     reader.warm_up()
-    index = reader._combined_index
+    index = reader._near
     assert index is not None
     assert {layer_id for layer_id, _version in index.key} == set(LAYERS)
     # a near-me over every layer uses it rather than building another
     reader.nearest(NearQuery(126.95, 37.55, LAYERS))
-    assert reader._combined_index is index
+    assert reader._near is index
+    # another process maps the same files rather than building them again
+    other = EmbeddedStore(tmp_path)
+    assert other.near_snapshot().directory == index.directory
+    assert (tmp_path / "nearme").is_dir()
     reader.close()
+    other.close()
     store.close()

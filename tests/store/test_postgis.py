@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from layers.record import FeatureRecord
+from layers.record import FeatureRecord, Reject
 from layers.store.postgis import PostgisStore, engine_url
 from tests.store.synthetic import synthetic
 
@@ -103,6 +104,8 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
     reader_url = make_url(engine_url(empty_db)).set(username="sharemap_reader")
     reader = PostgisStore(reader_url.render_as_string(hide_password=False))
     assert reader.count("campsites") == 3  # it can read
+    pg.store_rejects("campsites", "v1", [Reject("campsites", "a.csv", 2, "duplicate")])
+    assert [r.reason for r in reader.rejects("campsites")] == ["duplicate"]
     engine = create_engine(reader_url)
     with engine.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
         conn.execute(text("DELETE FROM feature"))
@@ -119,84 +122,84 @@ def test_reader_role_cannot_write(pg: PostgisStore, empty_db: str) -> None:
     reader.close()
 
 
-# -- near-me from the in-memory copy of the points (mirror.py) ---------------------------------
-
-NEAR_LAYERS = ("bike_stations", "public_toilets", "campsites")
+# -- near-me from the snapshot, kept current by LISTEN/NOTIFY ---------------------------------
 
 
 def _hit_list(hits: list) -> list[tuple[str, float]]:
     return [(h.feature.id, h.distance_m) for h in hits]
 
 
-def test_near_me_from_the_copy_equals_the_sql_search(pg: PostgisStore) -> None:
-    import random
+def _wait_for(check: Callable[[], bool], timeout_s: float = 20.0) -> float:
+    """Seconds until `check()` holds (fails after `timeout_s`)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout_s, "not seen in time"
+        time.sleep(0.02)
+    return time.monotonic() - started
 
+
+def test_near_me_asks_the_database_nothing_once_the_snapshot_is_mapped(
+    pg: PostgisStore, tmp_path: Path
+) -> None:
     from layers.store import NearQuery
 
-    for k, layer_id in enumerate(NEAR_LAYERS):
-        records = synthetic(layer_id, 150, seed=k)
-        records = [
-            FeatureRecord(**{**r.__dict__, "wheelchair": (True, False, None)[i % 3]})
-            for i, r in enumerate(records)
-        ]
-        pg.replace_layer(layer_id, records, data_version="a")
-    pg.nearest(NearQuery(126.95, 37.55, NEAR_LAYERS))  # the first one reads the copy
-    rnd = random.Random(3)
-    for _ in range(150):
-        layers = rnd.choice([NEAR_LAYERS, ("campsites",), ("public_toilets", "bike_stations")])
-        q = NearQuery(
-            round(rnd.uniform(126.85, 127.15), 5),
-            round(rnd.uniform(37.45, 37.65), 5),
-            layers,
-            limit=rnd.choice([1, 10, 50]),
-            radius_m=rnd.choice([300.0, 3000.0, 20000.0]),
-            filters=rnd.choice([(), (("fee", "free"),), (("wheelchair", "true"),)]),
-        )
-        assert pg._mirror.plan(q.layers, q.filters) is not None
-        mirrored = pg.nearest(q)
-        assert _hit_list(mirrored) == _hit_list(pg._nearest_sql(q))
-        # whole records, as the SQL search reads them
-        assert [h.feature for h in mirrored] == [h.feature for h in pg._nearest_sql(q)]
+    pg.replace_layer("campsites", synthetic("campsites", 40), data_version="a")
+    q = NearQuery(126.95, 37.55, ("campsites",), limit=5)
+    before = pg.nearest(q)
+    assert len(before) == 5
+
+    def no_database(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a database round trip on the near-me path")
+
+    pg._connect = no_database  # type: ignore[method-assign]
+    pg.reader.rows = no_database  # type: ignore[method-assign]
+    assert _hit_list(pg.nearest(q)) == _hit_list(before)
 
 
-def test_near_me_never_answers_from_an_old_copy(pg: PostgisStore, empty_db: str) -> None:
+def test_near_me_follows_another_process_load_and_rollback(pg: PostgisStore, empty_db: str) -> None:
     from layers.store import NearQuery
 
     pg.replace_layer("campsites", synthetic("campsites", 30, name="old"), data_version="a")
     q = NearQuery(126.95, 37.55, ("campsites",), limit=5)
-    pg.nearest(q)
-    assert not pg._mirror.stale
-    other = PostgisStore(empty_db)  # another process's load
+    assert all(h.feature.name.startswith("old") for h in pg.nearest(q))
+    other = PostgisStore(empty_db)  # another process's load: this one hears its NOTIFY
     other.replace_layer(
         "campsites", synthetic("campsites", 30, seed=9, name="new"), data_version="b"
     )
-    hits = pg.nearest(q)
-    assert hits and all(h.feature.name.startswith("new") for h in hits)
-    assert _hit_list(hits) == _hit_list(pg._nearest_sql(q))
-    assert not pg._mirror.stale  # read again for the next request
+    _wait_for(lambda: all(h.feature.name.startswith("new") for h in pg.nearest(q)))
+    assert _hit_list(pg.nearest(q)) == _hit_list(other.nearest(q))
     assert other.rollback("campsites") == "a"
-    hits = pg.nearest(q)
-    assert all(h.feature.name.startswith("old") for h in hits)
+    _wait_for(lambda: all(h.feature.name.startswith("old") for h in pg.nearest(q)))
     other.close()
 
 
-def test_near_me_record_cache_is_bounded_and_keyed_by_version(pg: PostgisStore) -> None:
+def test_without_notices_the_version_check_still_catches_up(
+    pg: PostgisStore, empty_db: str
+) -> None:
     from layers.store import NearQuery
-    from layers.store.postgis.mirror import RecordCache
+    from layers.store.postgis import watch
 
-    cache = RecordCache(3)
-    records = synthetic("campsites", 5)
-    for r in records:
-        cache.put((1, r.id), r)
-    assert [cache.get((1, r.id)) for r in records] == [None, None, *records[2:]]
-
-    pg.replace_layer("campsites", synthetic("campsites", 30, name="first"), data_version="a")
+    pg.replace_layer("campsites", synthetic("campsites", 30, name="old"), data_version="a")
     q = NearQuery(126.95, 37.55, ("campsites",), limit=5)
     pg.nearest(q)
-    first = pg.nearest(q)  # from the cache now
-    assert pg._mirror.records.get((1, first[0].feature.id)) is first[0].feature
-    pg.replace_layer("campsites", synthetic("campsites", 30, name="second"), data_version="b")
-    assert all(h.feature.name.startswith("second") for h in pg.nearest(q))
+    assert pg._watcher is not None
+    pg._watcher.stop()  # nobody listens now: a poller like a read replica's reader
+    calls = []
+    poller = watch.VersionWatcher("postgresql://nobody@127.0.0.1:1/none", lambda: calls.append(1))
+    other = PostgisStore(empty_db)
+    other.replace_layer("campsites", synthetic("campsites", 30, name="new"), data_version="b")
+    _wait_for(lambda: len(calls) >= 2)  # polls every POLL_S while it cannot listen
+    poller.stop()
+    assert not poller.listening.is_set()
+    with pg.engine.connect() as conn:
+        versions = watch.point_versions(conn.connection.driver_connection)
+    current = (
+        "SELECT version_id FROM layer_version WHERE layer_id = 'campsites' AND status = 'current'"
+    )
+    assert versions == {"campsites": scalar(pg, current)}
+    pg._refresh_near()  # what each poll does
+    assert all(h.feature.name.startswith("new") for h in pg.nearest(q))
+    other.close()
 
 
 def test_csv_built_in_sql_quotes_like_python(pg: PostgisStore) -> None:
@@ -218,18 +221,21 @@ def test_csv_built_in_sql_quotes_like_python(pg: PostgisStore) -> None:
     assert fast.endswith("\r\n") and export.csv_columns("campsites")
 
 
-def test_a_failed_near_me_copy_is_not_read_again_by_every_request() -> None:
-    from layers.store.postgis.mirror import NearMirror
+def test_a_schema_without_the_reject_table_asks_for_db_upgrade(empty_db: str) -> None:
+    from alembic import command
 
-    mirror = NearMirror()
-    calls = []
+    from layers.store.base import StoreUnavailable
+    from layers.store.postgis.migrate import alembic_config, upgrade
 
-    def failing() -> dict[str, int]:
-        calls.append(1)
-        raise RuntimeError("statement timeout")
-
-    with pytest.raises(RuntimeError):
-        mirror.refresh(failing, lambda layer, version: None)  # type: ignore[arg-type, return-value]
-    mirror.refresh(failing, lambda layer, version: None)  # type: ignore[arg-type, return-value]
-    assert len(calls) == 1 and mirror.stale
-    assert mirror.plan(("campsites",), ()) is None  # SQL answers meanwhile
+    command.downgrade(alembic_config(empty_db), "-1")  # before 0003
+    old = PostgisStore(empty_db)
+    try:
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.check()
+        with pytest.raises(StoreUnavailable, match="sharemap db upgrade"):
+            old.rejects("campsites")
+        upgrade(empty_db)
+        old.check()
+        assert old.rejects("campsites") == []
+    finally:
+        old.close()

@@ -1,4 +1,4 @@
-"""Place search (layers.store.search): the same answers from the PostGIS store's SQL and from the
+"""Place search (layers.store.places_search): the same answers from the PostGIS store's SQL and from the
 default scan over regions() and features(), on hand-made rows and on the real files."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import shapely
 from layers import registry
 from layers.record import FeatureRecord, Region
 from layers.store import Store
-from layers.store.search import Place, rank_key, terms
+from layers.store.places_search import Place, rank_key, terms
 
 QUERIES = (
     "강남",

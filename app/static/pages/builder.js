@@ -13,7 +13,9 @@
   function params() {
     const layers = [...document.querySelectorAll('input[name="layer"]:checked')].map((b) => b.value);
     const q = new URLSearchParams();
-    if (layers.length && layers.length < Object.keys(cfg.layers).length) q.set("layers", layers.join(","));
+    // without layers= the widget shows the first-view layers
+    const firstView = layers.length === cfg.firstView.length && layers.every((id) => cfg.firstView.includes(id));
+    if (layers.length && !firstView) q.set("layers", layers.join(","));
     q.set("lat", Number($("lat").value).toFixed(5));
     q.set("lon", Number($("lon").value).toFixed(5));
     q.set("zoom", $("zoom").value);

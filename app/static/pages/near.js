@@ -8,7 +8,7 @@
   const cfg = JSON.parse(document.getElementById("sharemap-config").textContent);
   const T = cfg.text;
   const $ = (id) => document.getElementById(id);
-  const state = { lat: null, lon: null, where: "", seq: 0, markers: new Map() };
+  const state = { lat: null, lon: null, where: "", seq: 0, markers: new Map(), labels: null };
   const RADIUS_M = 20000;
   const FIT_NEAREST = 5;
   const MOBILE = /Android|iPhone|iPad|iPod/i.test(navigator.userAgent);
@@ -167,7 +167,7 @@
     notes.replaceChildren();
     const radius = formatDistance(RADIUS_M);
     for (const id of emptyLayers) {
-      notes.append(el("li", {}, T.layer_none.replace("{layer}", cfg.layers[id].title).replace("{radius}", radius)));
+      notes.append(el("li", {}, T.layer_none.replace("{layer}", layerTitle(id)).replace("{radius}", radius)));
     }
     if (extra.unknown) notes.append(el("li", {}, T.unknown_excluded.replace("{n}", extra.unknown)));
     const summary = features.length
@@ -202,7 +202,7 @@
       el("h3", { class: "name" }, [el("span", { class: "rank", "aria-hidden": "true" }, String(n)), p.name]),
       el("p", { class: "meta" }, [
         swatch,
-        el("span", { class: "layer-title" }, layer.title),
+        el("span", { class: "layer-title" }, layerTitle(p.layer)),
         " · ",
         el("strong", { class: "distance" }, formatDistance(p.distance_m)),
       ]),
@@ -283,7 +283,7 @@
     const popup = el("div", { class: "popup" }, [
       el("strong", {}, `${n}. ${p.name}`),
       el("br"),
-      `${cfg.layers[p.layer].title} · ${formatDistance(p.distance_m)}`,
+      `${layerTitle(p.layer)} · ${formatDistance(p.distance_m)}`,
       el("br"),
     ]);
     const toList = el("a", { href: "#result-" + n }, T.show_in_list);
@@ -315,6 +315,13 @@
   }
 
   // -- small helpers ---------------------------------------------------------------------------------
+  // Layer titles and field labels come once per page from /api/layers (near-me answers leave
+  // them out); the page's own config stands in until they arrive.
+  function layerTitle(id) {
+    const fetched = state.labels && state.labels.layers[id];
+    return fetched ? fetched.title : cfg.layers[id].title;
+  }
+
   function latLng(f) {
     return [f.geometry.coordinates[1], f.geometry.coordinates[0]];
   }
@@ -343,6 +350,11 @@
 
   // -- start ---------------------------------------------------------------------------------------------
   window.sharemapNear = { state, map };
+  getJSON(cfg.api.layers + "?" + new URLSearchParams({ lang: cfg.lang }))
+    .then((body) => {
+      state.labels = body;
+    })
+    .catch(() => {});
   if (cfg.start.given) choose(cfg.start.lat, cfg.start.lon, T.chosen_point);
   else if (navigator.permissions && window.isSecureContext) {
     // ask nobody: locate at once only when the permission was already granted

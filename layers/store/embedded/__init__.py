@@ -1,33 +1,34 @@
-"""The embedded store: GeoPackage files in a directory, read into memory with an rtree per layer.
+"""The embedded store: GeoPackage files in a directory, read into memory per layer version.
 
 The directory holds `manifest.json` and one `<layer>.<version_id>.gpkg` per kept layer version
 (plus `regions.<version_id>.gpkg`). A load writes its GeoPackage to a temp file, fsyncs it and
 renames it into place, then replaces the manifest the same way: readers see the old manifest or
 the new one, never a half-written file. Readers stat the manifest at most every
-`RELOAD_CHECK_S` on read calls and switch to a newer one without a restart.
+`RELOAD_CHECK_S` on read calls and switch to a newer one without a restart. Near-me answers
+from a snapshot (layers.store.nearme) of the current versions in `nearme/` beside them.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.tiles import Tile
 from layers import tilearchive
-from layers.record import FeatureRecord, Region
+from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import (
     FeatureQuery,
-    Hit,
     LayerInfo,
     LoadOutcome,
-    NearQuery,
     StaleVersion,
     Store,
+    StoreError,
     StoreUnavailable,
     TilePoint,
     TileQuery,
@@ -36,11 +37,14 @@ from layers.store.embedded import disk, gpkg, tiles
 from layers.store.embedded.disk import Manifest, Signature, Version
 from layers.store.embedded.memory import LayerIndex
 from layers.store.embedded.tiles import RegionsIndex
-from layers.store.nearindex import IndexPart, NearIndex, merged_hits
+
+if TYPE_CHECKING:
+    from layers.store import nearme
 
 KEEP_VERSIONS = 3  # the current one and the two before it, like the PostGIS store
 RELOAD_CHECK_S = 0.5
 REGIONS = "regions"
+NEAR_DIR = "nearme"  # the near-me snapshots, beside the GeoPackages
 _RETRIES = 5
 
 
@@ -54,8 +58,9 @@ class EmbeddedStore(Store):
         # layer versions in memory: the current ones, and older ones a tile asked for
         self._indexes: dict[tuple[str, int], LayerIndex] = {}
         self._regions: RegionsIndex | None = None
-        self._combined_index: NearIndex | None = None
-        self._combined_lock = threading.Lock()
+        self._near: nearme.Snapshot | None = None
+        self._near_manifest: Manifest | None = None  # the manifest _near was checked against
+        self._near_lock = threading.Lock()
         self._reload()
         if preload:
             for layer_id in self._manifest.layers:
@@ -73,9 +78,7 @@ class EmbeddedStore(Store):
                 layer.close()
             self._indexes.clear()
             self._regions = None
-            if self._combined_index is not None:
-                self._combined_index.close()
-                self._combined_index = None
+            self._near = None
 
     # -- the current manifest and hot reload ----------------------------------------------
 
@@ -96,11 +99,6 @@ class EmbeddedStore(Store):
                 current = manifest.current(key[0])
                 if current is None or current.version_id != key[1]:
                     del self._indexes[key]  # a reader mid-query keeps its own reference
-            combined = self._combined_index
-            if combined is not None and any(
-                _current_id(manifest, layer_id) != vid for layer_id, vid in combined.key
-            ):
-                self._combined_index = None  # let the replaced versions' records go
 
     def _check_now(self) -> None:
         self._next_check = 0.0
@@ -221,6 +219,34 @@ class EmbeddedStore(Store):
             self._commit(manifest.with_versions(layer_id, kept[-keep:]), manifest)
         return LoadOutcome(layer_id, data_version, rows, changed=True)
 
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        disk.check_layer_id(layer_id)
+        with disk.write_lock(self.directory):
+            manifest = self._writable_manifest()
+            entry = _find(manifest, layer_id, data_version)
+            if entry is None:
+                raise StoreError(f"{layer_id} has no kept version {data_version}")
+            rows = [r.__dict__ for r in sorted(rejects, key=_reject_key)]
+            with disk.placed_atomically(self.directory / disk.rejects_file(entry.file)) as tmp:
+                tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+    def rejects(self, layer_id: str) -> list[Reject]:
+        for _ in range(_RETRIES):
+            entry = self._current().current(layer_id)
+            if entry is None:
+                return []
+            path = self.directory / disk.rejects_file(entry.file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                if (self.directory / entry.file).exists():
+                    return []  # a version loaded before rejects were kept
+                with self._lock:
+                    self._reload()  # pruned by a newer load: catch up
+                continue
+            return [Reject(**row) for row in json.loads(text)]
+        raise StoreUnavailable(f"the embedded store at {self.directory} keeps changing; try again")
+
     def _writable_manifest(self) -> Manifest:
         """The manifest on disk (holding the write lock), after clearing a dead writer's files."""
         manifest, _signature = disk.read_manifest(self.directory)
@@ -265,42 +291,54 @@ class EmbeddedStore(Store):
         for i in positions.tolist():
             yield layer.records[i]
 
-    def nearest(self, query: NearQuery) -> list[Hit]:
-        if len(query.layers) == 1:
-            layer = self._layer(query.layers[0])
-            return layer.near.hits(query) if layer else []
-        layers = [layer for layer in map(self._layer, dict.fromkeys(query.layers)) if layer]
-        loaded = {layer_id for layer_id in self._manifest.layers if layer_id != REGIONS}
-        if len(layers) > 1 and {layer.layer_id for layer in layers} == loaded:
-            combined = self._combined(layers)
-            if combined is not None:
-                return combined.hits(query)
-        return merged_hits([layer.near for layer in layers], query)
+    def near_snapshot(self) -> nearme.Snapshot:
+        from layers.store import nearme
+
+        manifest = self._current()
+        snapshot = self._near
+        if snapshot is not None and self._near_manifest is manifest:
+            return snapshot
+        key = tuple(
+            (layer_id, str(kept[-1].version_id))
+            for layer_id, kept in sorted(manifest.layers.items())
+            if layer_id != REGIONS and kept
+        )
+        with self._near_lock:
+            snapshot = self._near
+            if snapshot is None or snapshot.key != key:
+                snapshot = self._near = nearme.open_or_build(
+                    self.directory / NEAR_DIR, key, lambda: self._snapshot_records(key)
+                )
+            self._near_manifest = manifest
+        return snapshot
+
+    def _snapshot_records(self, key: nearme.Key) -> Iterator[tuple[str, Iterable[FeatureRecord]]]:
+        for layer_id, version_id in key:
+            held = self._indexes.get((layer_id, int(version_id)))
+            if held is not None:
+                yield layer_id, held.records
+                continue
+            entry = next(
+                (
+                    v
+                    for v in self._manifest.layers.get(layer_id, ())
+                    if v.version_id == int(version_id)
+                ),
+                None,
+            )
+            try:
+                if entry is None:
+                    raise gpkg.FileMissing(layer_id)
+                yield layer_id, gpkg.read_features(self.directory / entry.file, layer_id)
+            except gpkg.FileMissing:
+                raise StoreUnavailable(
+                    f"the embedded store at {self.directory} keeps changing; try again"
+                ) from None
 
     def warm_up(self) -> None:
-        layers = [self._layer(layer_id) for layer_id in self._current().layers]
-        loaded = [layer for layer in layers if layer is not None]
-        if len(loaded) > 1:
-            self._combined(loaded)
-
-    def _combined(self, layers: list[LayerIndex]) -> NearIndex | None:
-        """One index over every loaded layer (the default near-me asks for all of them); None
-        while another thread builds it (built outside the store lock, which every read takes
-        at its reload check)."""
-        key = tuple(sorted((layer.layer_id, layer.version_id) for layer in layers))
-        combined = self._combined_index
-        if combined is not None and combined.key == key:
-            return combined
-        if not self._combined_lock.acquire(blocking=False):
-            return None
-        try:
-            combined = self._combined_index
-            if combined is None or combined.key != key:
-                parts = sorted((p for layer in layers for p in layer.near.parts), key=_part_key)
-                combined = self._combined_index = NearIndex(parts)
-            return combined
-        finally:
-            self._combined_lock.release()
+        for layer_id in self._current().layers:
+            self._layer(layer_id)
+        self.near_snapshot()
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         layer = self._layer(layer_id)
@@ -387,13 +425,8 @@ def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Versio
     return next((v for v in reversed(kept) if v.data_version == data_version), None)
 
 
-def _current_id(manifest: Manifest, layer_id: str) -> int | None:
-    entry = manifest.current(layer_id)
-    return entry.version_id if entry else None
-
-
-def _part_key(part: IndexPart) -> tuple[str, int]:
-    return (part.layer_id, part.version_id)
+def _reject_key(r: Reject) -> tuple[str, int]:
+    return (r.file, r.row)
 
 
 def _stale(query: TileQuery) -> StaleVersion:

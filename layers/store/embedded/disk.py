@@ -23,6 +23,8 @@ FORMAT = 1
 # a layer file: "<layer_id>.<version_id>.gpkg"
 LAYER_FILE = re.compile(r"^([a-z][a-z0-9_]*)\.([0-9]+)\.gpkg$")
 LAYER_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# the rows a version's load rejected, beside its GeoPackage: "<layer_id>.<version_id>.rejects.json"
+REJECTS_SUFFIX = ".rejects.json"
 
 Signature = tuple[int, int, int, int]  # inode, mtime_ns, ctime_ns, size of the manifest
 
@@ -183,14 +185,23 @@ def remove_leftovers(directory: Path, manifest: Manifest) -> list[str]:
     removed = []
     for path in directory.iterdir():
         name = path.name
+        if name.endswith(REJECTS_SUFFIX):
+            name = name.removesuffix(REJECTS_SUFFIX) + ".gpkg"  # goes with its version's file
         if name.startswith(TEMP_PREFIX) or (LAYER_FILE.match(name) and name not in keep):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-            removed.append(name)
+            removed.append(path.name)
     return removed
 
 
+def rejects_file(layer_file: str) -> str:
+    """The file beside a version's GeoPackage that keeps the rows its load rejected."""
+    return layer_file.removesuffix(".gpkg") + REJECTS_SUFFIX
+
+
 def remove_files(directory: Path, names: set[str]) -> None:
+    """Remove versions' files, and the rejects kept beside them."""
     for name in names:
-        with contextlib.suppress(FileNotFoundError):
-            (directory / name).unlink()
+        for victim in (name, rejects_file(name)):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / victim).unlink()

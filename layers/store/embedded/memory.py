@@ -1,5 +1,5 @@
-"""A layer version held in memory: records in id order, lon/lat arrays and a NearIndex, queried
-with the comparison rules the PostGIS store gets from SQL (text filters, float4 `&&` boxes)."""
+"""A layer version held in memory: records in id order and lon/lat arrays, queried with the
+comparison rules the PostGIS store gets from SQL (text filters, float4 `&&` boxes)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 
 from layers.record import FeatureRecord
-from layers.store.base import FILTER_FIELDS, FeatureQuery, Filters
-from layers.store.nearindex import IndexPart, NearIndex
+from layers.store.types import FILTER_FIELDS, FeatureQuery, Filters
 
 
 class LayerIndex:
@@ -24,19 +23,6 @@ class LayerIndex:
         self.positions = {r.id: i for i, r in enumerate(records)}
         self.lons = np.fromiter((r.lon for r in records), dtype=float, count=n)
         self.lats = np.fromiter((r.lat for r in records), dtype=float, count=n)
-        self.near = NearIndex(
-            [
-                IndexPart(
-                    layer_id=layer_id,
-                    version_id=version_id,
-                    ids=[r.id for r in records],
-                    lons=self.lons,
-                    lats=self.lats,
-                    filter_mask=self.filter_mask,
-                    record=records.__getitem__,
-                )
-            ]
-        )
         # PostGIS `&&` compares float4 boxes rounded outwards, so do the same.
         self._x_low, self._x_high = float4_down(self.lons), float4_up(self.lons)
         self._y_low, self._y_high = float4_down(self.lats), float4_up(self.lats)
@@ -63,7 +49,7 @@ class LayerIndex:
         return len(self.records)
 
     def close(self) -> None:
-        self.near.close()
+        """Nothing to release: kept for the store's close()."""
 
     # -- features -------------------------------------------------------------------------
 

@@ -1,10 +1,18 @@
-"""The PostGIS store: SQLAlchemy 2 engine over psycopg 3; SQL lives in queries.py."""
+"""The PostGIS store: SQLAlchemy 2 engine over psycopg 3; SQL lives in queries.py.
+
+Near-me answers from a snapshot of the current versions (layers.store.nearme) kept under a
+local cache directory; watch.py keeps each process on the current versions without a query
+per request.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -17,29 +25,27 @@ from sqlalchemy import Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from geo.distance import degree_radius, distances_m
 from layers import export, tilearchive
 from layers.export import ExportFormat
-from layers.record import FeatureRecord, Region
-from layers.store import nearest, search
+from layers.record import FeatureRecord, Region, Reject
+from layers.store import nearme, places_search
 from layers.store.base import (
     FeatureQuery,
-    Hit,
     LayerInfo,
     LoadOutcome,
-    NearQuery,
+    Place,
     Store,
     StoreError,
     StoreUnavailable,
     TilePoint,
     TileQuery,
 )
-from layers.store.nearest import Candidates
-from layers.store.nearindex import IndexPart, merged_search
-from layers.store.postgis import mirror, tiles
 from layers.store.postgis import queries as q
+from layers.store.postgis import tiles
 from layers.store.postgis.reader import Reader
-from layers.store.search import Place
+from layers.store.postgis.watch import VersionWatcher, point_versions
+
+log = logging.getLogger(__name__)
 
 KEEP_PREVIOUS = 2  # with the current one: the last three versions are kept
 ARCHIVE_PIECE_BYTES = 8 << 20
@@ -89,12 +95,17 @@ def _record(row: Mapping[str, Any]) -> FeatureRecord:
     )
 
 
+def default_cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"sharemap-{os.getuid()}" / "nearme"
+
+
 class PostgisStore(Store):
     def __init__(
         self,
         database_url: str,
         *,
         statement_timeout_ms: int | None = None,
+        cache_dir: Path | None = None,
         archive_dir: Path | None = None,
     ) -> None:
         connect_args: dict[str, Any] = {"connect_timeout": 5}
@@ -107,7 +118,15 @@ class PostgisStore(Store):
         # tiles and near-me: autocommit, no pre-ping (see Reader)
         self.reader = Reader(engine_url(database_url), connect_args)
         event.listen(self.reader.engine, "connect", _fast_json)
-        self._mirror = mirror.NearMirror()
+        # near-me snapshots of this database, by its address (the versions name each one)
+        address = make_url(engine_url(database_url)).render_as_string(hide_password=True)
+        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+        self.cache_dir = (cache_dir or default_cache_dir()) / digest
+        self._conninfo = make_url(engine_url(database_url)).set(drivername="postgresql")
+        self._near: nearme.Snapshot | None = None
+        self._near_lock = threading.Lock()
+        self._watcher: VersionWatcher | None = None
+        self._watcher_pid = 0
         # local copies of tile archives (every app instance keeps its own, memory-mapped)
         self.archive_dir = archive_dir or Path(tempfile.gettempdir()) / "sharemap-tiles"
 
@@ -126,10 +145,17 @@ class PostgisStore(Store):
                     raise StoreUnavailable(
                         "the database has no sharemap tables yet: run `sharemap db upgrade`"
                     )
+                if not conn.execute(q.CHECK_REJECTS).scalar():
+                    raise StoreUnavailable(
+                        "the database schema is older than this sharemap: run `sharemap db upgrade`"
+                    )
         except OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         self.engine.dispose()
         self.reader.dispose()
 
@@ -182,6 +208,7 @@ class PostgisStore(Store):
             with self._begin() as conn:
                 conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
             raise
+        self._prebuild_near(layer_id, version_id)
         with self._begin() as conn:
             conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
             conn.execute(q.DEMOTE_CURRENT, {"layer_id": layer_id})
@@ -190,6 +217,8 @@ class PostgisStore(Store):
                 {"version_id": version_id, "row_count": rows, "stats": _json(stats or {})},
             )
             conn.execute(q.PRUNE_OLD, {"layer_id": layer_id, "keep": KEEP_PREVIOUS})
+            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": layer_id})
+        self._near = None  # this process's next near-me reads the new versions
         with self._begin() as conn:
             # fresh statistics, so that tile and KNN plans fit the new rows
             conn.execute(q.ANALYZE_FEATURES)
@@ -204,6 +233,8 @@ class PostgisStore(Store):
             version_id, data_version = previous
             conn.execute(q.DROP_CURRENT, {"layer_id": layer_id})  # its rows go by cascade
             conn.execute(q.MAKE_CURRENT, {"version_id": version_id})
+            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": layer_id})
+        self._near = None
         return str(data_version)
 
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
@@ -271,129 +302,62 @@ class PostgisStore(Store):
             for row in conn.execute(sql, params).mappings():
                 yield _record(row)
 
-    def nearest(self, query: NearQuery) -> list[Hit]:
-        if query.limit <= 0 or not query.layers:
-            return []
-        # an accept predicate (open now) needs every candidate's record: SQL then
-        plan = self._mirror.plan(query.layers, query.filters) if query.accept is None else None
-        if plan is not None:
-            hits = self._nearest_mirrored(query, plan)
-            if hits is not None:
-                return hits
-        hits = self._nearest_sql(query)
-        if query.accept is None and self._mirror.stale:
-            # this request reads the copy (seconds for a million rows; `sharemap serve` reads
-            # it when a worker starts), so that the next ones are answered from it
-            with suppress(StoreError):
-                self.warm_up()
-        return hits
+    def near_snapshot(self) -> nearme.Snapshot:
+        if self._watcher_pid != os.getpid():  # once per process (a forked worker too)
+            self._watch()
+        snapshot = self._near
+        return snapshot if snapshot is not None else self._refresh_near()
 
     def warm_up(self) -> None:
-        """Read the near-me copy of the current versions' points (mirror.py)."""
-        with self._connect() as conn:
+        """Map (or build) the near-me snapshot of the current versions, and start listening."""
+        self.near_snapshot()
 
-            def versions() -> dict[str, int]:
-                rows = conn.execute(q.CURRENT_VERSIONS).all()
-                return {layer: vid for layer, vid, _dv in rows if layer != "regions"}
+    def _watch(self) -> None:
+        with self._near_lock:
+            if self._watcher_pid != os.getpid():
+                self._watcher_pid = os.getpid()
+                self._near = None  # a snapshot of the parent process may be out of date
+                conninfo = self._conninfo.render_as_string(hide_password=False)
+                self._watcher = VersionWatcher(conninfo, self._refresh_near)
 
-            def points(layer_id: str, version_id: int) -> IndexPart:
-                rows = conn.execute(q.MIRROR_POINTS, {"version_id": version_id}).all()
-                return mirror.points_part(layer_id, version_id, [tuple(r) for r in rows])
-
-            self._mirror.refresh(versions, points)
-
-    def _nearest_mirrored(self, query: NearQuery, plan: mirror.Plan) -> list[Hit] | None:
-        """The hits from the in-memory copy, their records from the copy's record cache or
-        read by id; None when a searched layer is no longer at the version the copy holds."""
-        found = merged_search(plan.indexes, query)
-        keys = [(index.locate(p)[0].version_id, feature_id) for _d, feature_id, index, p in found]
-        records = {key: self._mirror.records.get(key) for key in keys}
-        missing = [feature_id for (_v, feature_id), r in records.items() if r is None]
-        # also when nothing is missing: the statement says which versions are current
-        rows = self.reader.rows(
-            q.HITS_BY_ID, {"layers": list(query.layers), "ids": missing}, as_dicts=True
-        )
-        current = {r["current_layer"]: r["current_version"] for r in rows}
-        if current != plan.versions:
-            self._mirror.stale = True
-            return None
-        for row in rows:
-            if row["id"] is not None:
-                key = (row["current_version"], row["id"])
-                records[key] = self._mirror.records.put(key, _record(row))
-        hits = []
-        for key, (distance, _id, _index, _position) in zip(keys, found, strict=True):
-            record = records[key]
-            if record is None:  # gone from a version said to be current: read everything again
-                self._mirror.stale = True
-                return None
-            hits.append(Hit(record, distance))
-        return hits
-
-    def _nearest_sql(self, query: NearQuery) -> list[Hit]:
-        where, params = q.where_clause(False, query.filters)
-        params.update(
-            lon=query.lon, lat=query.lat, radius_deg=degree_radius(query.lat, query.radius_m)
-        )
-        first_n = nearest.first_candidates(query.limit)
-        hits: list[list[Hit]] = []
-        with self._connect() as conn:
-            # One round trip for the usual case: every layer's current version and its first
-            # candidates; a layer whose first round is not conclusive asks again on its own.
-            rows = (
-                conn.execute(
-                    _sql(q.nearest_layers(where)),
-                    {**params, "layers": list(query.layers), "candidates": first_n},
+    def _refresh_near(self) -> nearme.Snapshot:
+        """Read the current versions (one small query) and switch to their snapshot."""
+        with self._near_lock:
+            with self._connect() as conn:
+                versions = point_versions(conn.connection.driver_connection)
+            key = tuple((layer_id, str(version_id)) for layer_id, version_id in versions.items())
+            snapshot = self._near
+            if snapshot is None or snapshot.key != key:
+                snapshot = nearme.open_or_build(
+                    self.cache_dir, key, lambda: self._snapshot_records(key)
                 )
-                .mappings()
-                .all()
-            )
-            first: dict[str, tuple[int, list[Any]]] = {}
-            for r in rows:
-                version_id, found = first.setdefault(r["current_layer"], (r["current_version"], []))
-                if r["id"] is not None:
-                    found.append(r)
-            for layer_id in query.layers:
-                if layer_id in first:
-                    version_id, found = first[layer_id]
-                    hits.append(self._nearest_in(conn, version_id, query, (first_n, found)))
-        return nearest.merge(hits, query.limit)
+                self._near = snapshot
+            return snapshot
 
-    def _nearest_in(
-        self,
-        conn: Any,
-        version_id: int,
-        query: NearQuery,
-        prefetched: tuple[int, list[Any]] | None = None,
-    ) -> list[Hit]:
-        where, params = q.where_clause(False, query.filters)
-        sql = _sql(q.nearest(where))
-        params.update(
-            version_id=version_id,
-            lon=query.lon,
-            lat=query.lat,
-            radius_deg=degree_radius(query.lat, query.radius_m),
-        )
+    def _prebuild_near(self, layer_id: str, version_id: int) -> None:
+        """Build the near-me snapshot of the versions a swap is about to make current, so that
+        app processes sharing this cache directory map it as soon as they hear of the swap
+        rather than each waiting for its build. Never fails the load."""
+        try:
+            with self._connect() as conn:
+                versions = point_versions(conn.connection.driver_connection)
+            versions[layer_id] = version_id
+            key = tuple((layer, str(versions[layer])) for layer in sorted(versions))
+            nearme.open_or_build(self.cache_dir, key, lambda: self._snapshot_records(key))
+        except Exception:
+            log.warning("near-me snapshot not built ahead of the swap", exc_info=True)
 
-        def fetch(n: int) -> Candidates:
-            if prefetched is not None and n == prefetched[0]:
-                rows = prefetched[1]
-            else:
-                rows = conn.execute(sql, {**params, "candidates": n}).mappings().all()
-            distances = distances_m(
-                query.lon, query.lat, [r["lon"] for r in rows], [r["lat"] for r in rows]
-            )
-            return Candidates(
-                found=[
-                    (d, _record(r))
-                    for d, r in zip((round(float(x), 1) for x in distances), rows, strict=True)
-                    if d <= query.radius_m
-                ],
-                last_planar_deg=float(rows[-1]["planar_deg"]) if rows else 0.0,
-                exhausted=len(rows) < n,
-            )
+    def _snapshot_records(self, key: nearme.Key) -> Iterator[tuple[str, Iterator[FeatureRecord]]]:
+        for layer_id, version_id in key:
+            yield layer_id, self._version_records(int(version_id))
 
-        return nearest.search(query, fetch)
+    def _version_records(self, version_id: int) -> Iterator[FeatureRecord]:
+        with self._connect() as conn:
+            streaming = conn.execution_options(stream_results=True, yield_per=2000)
+            for row in streaming.execute(
+                q.SNAPSHOT_FEATURES, {"version_id": version_id}
+            ).mappings():
+                yield _record(row)
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         with self._connect() as conn:
@@ -414,8 +378,34 @@ class PostgisStore(Store):
             stats=row["stats"] or {},
         )
 
+    def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
+        with self._begin() as conn:
+            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            params = {"layer_id": layer_id, "data_version": data_version}
+            version_id = conn.execute(q.KEPT_VERSION, params).scalar()
+            if version_id is None:
+                raise StoreError(f"{layer_id} has no kept version {data_version}")
+            conn.execute(q.DELETE_REJECTS, {"version_id": version_id})
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(q.COPY_REJECTS) as copy:
+                for r in rejects:
+                    fields = (r.layer, r.file, r.row, r.reason, r.detail, r.name, r.lon, r.lat)
+                    copy.write("\t".join(map(_copy_value, (version_id, *fields))) + "\n")
+
+    def rejects(self, layer_id: str) -> list[Reject]:
+        with self._connect() as conn:
+            if not conn.execute(q.CHECK_REJECTS).scalar():
+                raise StoreUnavailable(
+                    "the database schema is older than this sharemap: run `sharemap db upgrade`"
+                )
+            rows = conn.execute(q.CURRENT_REJECTS, {"layer_id": layer_id}).all()
+        return [
+            Reject(layer, file, row, reason, detail, name, lon, lat)
+            for layer, file, row, reason, detail, name, lon, lat in rows
+        ]
+
     def search(self, text: str, *, layers: tuple[str, ...], limit: int = 10) -> list[Place]:
-        words = search.terms(text)
+        words = places_search.terms(text)
         if not words or limit <= 0:
             return []
         params: dict[str, Any] = {f"t{i}": w for i, w in enumerate(words)}
@@ -436,7 +426,7 @@ class PostgisStore(Store):
                     Place("feature", r.id, r.name, r.address, r.layer_id, r.lon, r.lat)
                     for r in rows
                 ]
-        return search.merge(words, regions, features, limit)
+        return places_search.merge(words, regions, features, limit)
 
     # -- tiles (SQL in queries.py; parameters in tiles.py) -----------------------------------
 

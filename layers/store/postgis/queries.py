@@ -11,6 +11,7 @@ from layers.store.base import FILTER_FIELDS
 
 CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
 CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
+CHECK_REJECTS = text("SELECT to_regclass('public.reject') IS NOT NULL")
 
 # -- tile archives ---------------------------------------------------------------------------
 
@@ -166,52 +167,23 @@ def count_features(where: str) -> str:
     return f"SELECT count(*) FROM feature WHERE {where}"
 
 
-def nearest(where: str) -> str:
-    """Candidates by planar KNN inside a degree radius that is sure to hold every point within
-    the geodesic radius."""
-    return (
-        # the geodesic distance is computed by the caller (geo.distance, pyproj): the
-        # spheroid ST_Distance on geography cost ~20 us a row, more than the KNN itself
-        f"SELECT {FEATURE_COLUMNS}, "
-        "ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) AS planar_deg "
-        f"FROM feature WHERE {where} "
-        # the box and the distance, not ST_DWithin: with ST_DWithin's selectivity estimate
-        # the planner swaps the KNN index scan for a bitmap scan and a sort (20x slower)
-        "AND geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :radius_deg) "
-        "AND ST_Distance(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) <= :radius_deg "
-        "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :candidates"
-    )
+# -- near-me snapshots (layers/store/nearme.py) ------------------------------------------------
 
+# the channel a load's swap and a rollback notify, in their own transaction: listeners hear it
+# when it commits (NOTIFY is not replicated: a replica's readers poll POINT_VERSIONS instead)
+VERSIONS_CHANNEL = "sharemap_versions"
+LISTEN_VERSIONS = f"LISTEN {VERSIONS_CHANNEL}"
+NOTIFY_VERSIONS = text(f"SELECT pg_notify('{VERSIONS_CHANNEL}', :layer_id)")
 
-def nearest_layers(where: str) -> str:
-    """nearest()'s first candidates of every requested layer (:layers) in one statement, each
-    layer at its current version; a layer with none nearby has one row of NULLs."""
-    layer_where = where.replace(
-        "version_id = CAST(:version_id AS bigint)", "version_id = v.version_id", 1
-    )
-    return (
-        "SELECT v.layer_id AS current_layer, v.version_id AS current_version, c.* "
-        "FROM layer_version v LEFT JOIN LATERAL ("
-        f"{nearest(layer_where)}) c ON true "
-        "WHERE v.status = 'current' AND v.layer_id = ANY(:layers)"
-    )
-
-
-# -- near-me from the in-memory copy (mirror.py) ----------------------------------------------
-
-MIRROR_POINTS = text(
-    "SELECT id, ST_X(geom), ST_Y(geom), fee, wheelchair::text FROM feature "
-    "WHERE version_id = CAST(:version_id AS bigint) ORDER BY id"
+# the current version of every point layer: what a near-me snapshot is keyed by
+POINT_VERSIONS = (
+    "SELECT layer_id, version_id FROM layer_version "
+    "WHERE status = 'current' AND layer_id <> 'regions' ORDER BY layer_id"
 )
 
-# the hits' rows, and the current version of every requested layer (NULL columns for a layer
-# with no hit), so that the caller can tell whether its copy is still current
-HITS_BY_ID = text(
-    "SELECT v.layer_id AS current_layer, v.version_id AS current_version, c.* "
-    "FROM layer_version v LEFT JOIN LATERAL ("
-    f"SELECT {FEATURE_COLUMNS} FROM feature "
-    "WHERE version_id = v.version_id AND id = ANY(CAST(:ids AS text[]))) c ON true "
-    "WHERE v.status = 'current' AND v.layer_id = ANY(:layers)"
+SNAPSHOT_FEATURES = text(
+    f"SELECT {FEATURE_COLUMNS} FROM feature WHERE version_id = CAST(:version_id AS bigint) "
+    "ORDER BY id"
 )
 
 
@@ -224,6 +196,28 @@ LAYER_INFO = text(
     "LATERAL (SELECT min(updated_at) AS updated_min, max(updated_at) AS updated_max "
     "         FROM feature f WHERE f.version_id = v.version_id) d "
     "WHERE v.layer_id = :layer_id AND v.status = 'current'"
+)
+
+
+# -- rejected rows (migration 0003) ----------------------------------------------------------
+
+KEPT_VERSION = text(
+    "SELECT version_id FROM layer_version WHERE layer_id = :layer_id "
+    "AND data_version = :data_version AND status IN ('current', 'previous') "
+    "ORDER BY status = 'current' DESC, version_id DESC LIMIT 1"
+)
+
+DELETE_REJECTS = text("DELETE FROM reject WHERE version_id = :version_id")
+
+COPY_REJECTS = (
+    "COPY reject (version_id, layer_id, file, row_number, reason, detail, name, lon, lat) "
+    "FROM STDIN"
+)
+
+CURRENT_REJECTS = text(
+    "SELECT r.layer_id, r.file, r.row_number, r.reason, r.detail, r.name, r.lon, r.lat "
+    "FROM reject r JOIN layer_version v USING (version_id) "
+    "WHERE v.layer_id = :layer_id AND v.status = 'current' ORDER BY r.file, r.row_number"
 )
 
 
@@ -377,7 +371,7 @@ def export_csv(fields: tuple[str, ...], where: str) -> str:
     )
 
 
-# -- place search (layers/store/search.py defines the match and the order) -------------------
+# -- place search (layers/store/places_search.py defines the match and the order) -------------------
 # :t0 … :t{n-1} are the lower-cased words; strpos rather than LIKE, so that % and _ are literal.
 
 

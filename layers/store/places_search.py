@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from layers.store.types import Place
 
 if TYPE_CHECKING:
     from layers.store.base import Store
@@ -23,19 +24,6 @@ MAX_TERMS = 5
 MAX_QUERY_CHARS = 100
 
 RankKey = tuple[bool, bool, int, str]
-
-
-@dataclass(frozen=True)
-class Place:
-    """A search result: a point to search near, with what to call it."""
-
-    kind: Literal["region", "feature"]
-    id: str  # sigungu code or feature id
-    name: str  # sigungu or feature name
-    address: str | None  # sido for a region, the address of a feature
-    layer: str | None  # None for a region
-    lon: float
-    lat: float
 
 
 def terms(text: str) -> tuple[str, ...]:

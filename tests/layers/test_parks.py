@@ -1,0 +1,112 @@
+"""The parks spec against the real 전국도시공원정보표준데이터 file (2022-04)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from layers import registry
+from layers.parks import FACILITIES, SPEC
+from tests.layers.real_files import (
+    Rows,
+    column_for,
+    matching_schemas,
+    normalise_all,
+    read_rows,
+    source_file,
+)
+
+LAYER = "parks"
+SOURCES = registry.sources_for(LAYER, default_only=False)
+FILE = "national_city_parks_std_2022-04.csv"
+
+
+@pytest.fixture(scope="module")
+def normalised() -> Rows:
+    return normalise_all(SPEC, SOURCES)
+
+
+def test_registry_discovers_this_spec_last_and_outside_the_defaults() -> None:
+    assert registry.get(LAYER) is SPEC
+    assert registry.LAYER_IDS[-1] == LAYER
+    assert LAYER not in registry.near_default_ids()
+    assert LAYER not in registry.first_view_ids()
+    assert [s.file_name for s in SOURCES] == [FILE]
+
+
+def test_the_file_matches_exactly_its_schema_and_every_column_maps() -> None:
+    columns, _ = read_rows(source_file(SOURCES[0].path))
+    assert [s.id for s in matching_schemas(SPEC, columns)] == ["national_city_parks_std"]
+    schema = SPEC.schema("national_city_parks_std")
+    assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
+    assert len(columns) == len(schema.columns) == 19
+
+
+def test_fields_cover_exactly_the_props(normalised: Rows) -> None:
+    names = {f.name for f in SPEC.fields}
+    assert all(set(n.props) == names for _, n in normalised[FILE])
+    assert set(SPEC.tile_fields) <= names
+
+
+def test_every_row_is_read_and_named(normalised: Rows) -> None:
+    rows = normalised[FILE]
+    assert len(rows) == 18_481
+    assert all(n.name and n.reject is None for _, n in rows)
+    assert all(n.fee == "free" for _, n in rows)
+
+
+def test_park_types_areas_and_dates(normalised: Rows) -> None:
+    props = [n.props for _, n in normalised[FILE]]
+    kinds = Counter(p["park_type"] for p in props)
+    # the three small kinds are most parks (PROVENANCE §P)
+    assert kinds.most_common(3) == [("어린이공원", 9782), ("근린공원", 4307), ("소공원", 2857)]
+    areas = [p["area_m2"] for p in props]
+    assert all(a is not None and math.isfinite(a) and a >= 0 for a in areas)
+    assert max(areas) > 1_000_000  # 대구체육공원 and other large parks
+    dates = [p["designated_on"] for p in props if p["designated_on"]]
+    assert len(dates) > 15_000
+    assert all(len(d) == 10 and "1900" <= d[:4] <= "2022" for d in dates)
+
+
+def test_facilities_keep_the_text_and_drop_no_data_marks(normalised: Rows) -> None:
+    for field, column in FACILITIES.items():
+        values = [(row[field], n.props[field]) for row, n in normalised[FILE]]
+        assert any(v for _, v in values), column
+        assert all(v != "-" for _, v in values)
+        # a dash alone is "none", never a facility
+        assert all(v is None for raw, v in values if raw and raw.strip() == "-")
+
+
+def test_blank_coordinates_are_left_for_the_geocoder(normalised: Rows) -> None:
+    blank = [row for row, _ in normalised[FILE] if not row["lat"] or not row["lon"]]
+    assert len(blank) == 594
+    # they carry an address the gazetteer can place
+    assert sum(1 for row in blank if row["road_address"] or row["lot_address"]) == len(blank)
+
+
+def test_reused_park_numbers_get_distinct_stable_ids() -> None:
+    """관리번호 repeats within one provider: an exact duplicate row is dropped, a different
+    park under the same number keeps its own id; ids do not depend on the run."""
+    from etl import load as L
+    from etl.jobs import default_regions, given_inputs, read_and_locate
+    from etl.regions import RegionIndex
+    from tests.layers.real_files import SOURCE_DIR
+
+    path = source_file(SOURCES[0].path)
+    regions = RegionIndex(default_regions(SOURCE_DIR))
+
+    def ids() -> tuple[list[str], L.LayerReport]:
+        located = read_and_locate(LAYER, given_inputs(LAYER, [path]), regions)
+        kept = L.assign_ids(SPEC, located.located, located.report)
+        return [c.id for c in kept if c.id], located.report
+
+    first, report = ids()
+    assert len(first) == len(set(first))
+    duplicates = [r for r in report.rejects if r.reason == "duplicate"]
+    assert 0 < len(duplicates) <= 103  # at most the exact duplicate rows
+    same_number = [i for i in first if i.startswith("parks:15012890:41570-00049-")]
+    assert len(same_number) == 2  # 양곡근린3 and 학운4-1 근린공원
+    assert all(i.startswith("parks:15012890:") for i in first)
+    assert ids()[0] == first
