@@ -658,6 +658,8 @@ def parse_hours(text: str | None) -> Schedule | None:
       weekday is open with them or closed ("월 휴관"); otherwise it stays unknown.
     - Seasons: months ("3월~10월 …", "07:00~22:00(3-10월)"), dates ("6.30 ~ 10.15") and
       named seasons ("하절기", "동절기 제외", "겨울철미개방"), as `Schedule.seasons`.
+      Closures stated outside the seasons ("…(11-2월), 공휴일 휴관", "…(11-2월) 휴관일:
+      8/15") apply in every season that gives that day type no hours of its own.
     - Hours under a heat-wave warning ("폭염특보 시 …", "<폭염경보 발효 시>"): recorded as
       `Schedule.conditions`; the usual hours (before them, or after "평시") apply.
     - "미개방", "미운영", "폐쇄": never open.
