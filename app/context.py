@@ -29,6 +29,7 @@ def current_store() -> Store:
                 cfg = settings()
                 store = open_store(
                     cfg.DATABASE_URL,
+                    read_url=cfg.DATABASE_READ_URL,
                     statement_timeout_ms=cfg.SHAREMAP_STATEMENT_TIMEOUT_MS,
                     data_dir=cfg.data_dir,
                 )

@@ -269,7 +269,7 @@ def paths() -> dict[str, Any]:
     )
     out["/readyz"] = _operation(
         "readyz",
-        "The database answers; the data version of each loaded layer",
+        "The database answers; the data version of each loaded layer, the replica's lag",
         PLAIN_PARAMS,
         _content((links.JSON, _ref("Ready"))),
         errors=("400", "405", "500", "503"),
@@ -451,6 +451,12 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string"},
             "data_versions": {"type": "object", "additionalProperties": {"type": "string"}},
             "layers_not_loaded": {"type": "array", "items": {"type": "string"}},
+            "replication_lag_s": {
+                "type": "number",
+                "nullable": True,
+                "description": "seconds the read replica (DATABASE_READ_URL) is behind its "
+                "primary, 0 when it has replayed all it received; null without a replica",
+            },
         },
     },
 }

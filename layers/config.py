@@ -25,6 +25,7 @@ class Config:
     """Every setting of sharemap; the README's configuration table lists the same names."""
 
     DATABASE_URL: str | None = None
+    DATABASE_READ_URL: str | None = None
     SHAREMAP_SOURCE_DIR: str | None = None
     SHAREMAP_DATA_DIR: str | None = None
     SHAREMAP_REPORT_DIR: str | None = None

@@ -1,5 +1,6 @@
 """A PostgreSQL cluster of a test's own (initdb under a temporary directory, a free port, run as
-`postgres`), for tests that stop and start the database: never the machine's shared one."""
+`postgres`), for tests that stop and start the database or stream it to a replica: never the
+machine's shared one."""
 
 from __future__ import annotations
 
@@ -21,13 +22,24 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, replica_of: Cluster | None = None) -> None:
+        """A new cluster; with `replica_of` (a running cluster), a streaming replica of it: a
+        base backup (`pg_basebackup -R -X stream`, which writes the standby settings) instead of
+        initdb. initdb's `-A trust` lets local connections replicate; wal_level is `replica`
+        by default."""
         self.dir = Path(tempfile.mkdtemp(prefix="sharemap-pg-", dir="/tmp"))
         self.data = self.dir / "data"
         self.port = _free_port()
         user = pwd.getpwnam("postgres")
         os.chmod(self.dir, 0o755)
         os.chown(self.dir, user.pw_uid, user.pw_gid)
+        if replica_of is not None:
+            self._as_postgres(
+                str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(replica_of.port),
+                "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "--no-sync",
+                "-c", "fast",
+            )  # fmt: skip
+            return
         self._as_postgres(
             str(PG_BIN / "initdb"),
             "-A",

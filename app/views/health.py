@@ -1,4 +1,5 @@
-"""/healthz (the process answers) and /readyz (the store answers, with its data versions)."""
+"""/healthz (the process answers) and /readyz (the store answers, with its data versions and,
+reading from a replica, its replication lag)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     lang_of(checked(request.args, PLAIN_PARAMS), None)
-    versions = current_store().versions()  # StoreUnavailable -> 503 with Retry-After
+    store = current_store()
+    versions = store.versions()  # StoreUnavailable -> 503 with Retry-After
     return json_response(
         {
             "status": "ready",
             "data_versions": versions,
             "layers_not_loaded": [layer for layer in registry.LAYER_IDS if layer not in versions],
+            "replication_lag_s": store.replication_lag(),
         }
     )

@@ -33,11 +33,17 @@ __all__ = [
 def open_store(
     database_url: str | None,
     *,
+    read_url: str | None = None,
     statement_timeout_ms: int | None = None,
     data_dir: Path | str | None = None,
 ) -> Store:
     """The PostGIS store when a database URL is set (its near-me snapshots cached under
-    `data_dir`), else the embedded store under `data_dir`."""
+    `data_dir`), reading from the streaming replica at `read_url` if given, else the embedded
+    store under `data_dir`."""
+    if read_url and not database_url:
+        raise StoreUnavailable(
+            "DATABASE_READ_URL is set without DATABASE_URL: set DATABASE_URL to the primary"
+        )
     if database_url:
         from layers.store.postgis import PostgisStore
 
@@ -45,6 +51,7 @@ def open_store(
         archive_dir = Path(data_dir).expanduser() / "tiles" if data_dir is not None else None
         return PostgisStore(
             database_url,
+            read_url=read_url,
             statement_timeout_ms=statement_timeout_ms,
             cache_dir=cache_dir,
             archive_dir=archive_dir,

@@ -168,6 +168,11 @@ class Store(ABC):
         """Build now what the first near-me query would (indexes in memory), so that it is not a
         visitor's request that waits for it."""
 
+    def replication_lag(self) -> float | None:
+        """Seconds the read replica this store reads from is behind; None when it reads from
+        no replica (a primary, the embedded store)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

@@ -104,25 +104,35 @@ class PostgisStore(Store):
         self,
         database_url: str,
         *,
+        read_url: str | None = None,
         statement_timeout_ms: int | None = None,
         cache_dir: Path | None = None,
         archive_dir: Path | None = None,
     ) -> None:
+        """`read_url`: a streaming replica of `database_url` that every read goes to (versions,
+        items, tiles, downloads, near-me snapshots); writes still go to `database_url`."""
         connect_args: dict[str, Any] = {"connect_timeout": 5}
         if statement_timeout_ms:
             connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
-        self.engine: Engine = create_engine(
-            engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
-        )
+        reads = engine_url(read_url or database_url)
+        self.engine: Engine = create_engine(reads, pool_pre_ping=True, connect_args=connect_args)
         event.listen(self.engine, "connect", _fast_json)
+        self.write_engine: Engine = self.engine
+        if read_url:
+            self.write_engine = create_engine(
+                engine_url(database_url), pool_pre_ping=True, connect_args=connect_args
+            )
+            event.listen(self.write_engine, "connect", _fast_json)
+        self.reads_replica = bool(read_url)
         # tiles and near-me: autocommit, no pre-ping (see Reader)
-        self.reader = Reader(engine_url(database_url), connect_args)
+        self.reader = Reader(reads, connect_args)
         event.listen(self.reader.engine, "connect", _fast_json)
-        # near-me snapshots of this database, by its address (the versions name each one)
+        # near-me snapshots of this database, by the primary's address (the versions name each
+        # one; a replica has the same), so that a load's prebuilt snapshot is found
         address = make_url(engine_url(database_url)).render_as_string(hide_password=True)
         digest = hashlib.sha256(address.encode()).hexdigest()[:16]
         self.cache_dir = (cache_dir or default_cache_dir()) / digest
-        self._conninfo = make_url(engine_url(database_url)).set(drivername="postgresql")
+        self._conninfo = make_url(reads).set(drivername="postgresql")
         self._near: nearme.Snapshot | None = None
         self._near_lock = threading.Lock()
         self._watcher: VersionWatcher | None = None
@@ -157,7 +167,14 @@ class PostgisStore(Store):
             self._watcher.stop()
             self._watcher = None
         self.engine.dispose()
+        self.write_engine.dispose()
         self.reader.dispose()
+
+    def replication_lag(self) -> float | None:
+        """Seconds the read replica's replay is behind (0 when caught up); None on a primary."""
+        with self._connect() as conn:
+            lag = conn.execute(q.REPLICATION_LAG).scalar()
+        return None if lag is None else max(0.0, float(lag))
 
     # -- versions -------------------------------------------------------------------------
 
@@ -318,7 +335,10 @@ class PostgisStore(Store):
                 self._watcher_pid = os.getpid()
                 self._near = None  # a snapshot of the parent process may be out of date
                 conninfo = self._conninfo.render_as_string(hide_password=False)
-                self._watcher = VersionWatcher(conninfo, self._refresh_near)
+                # a replica gets no NOTIFY: poll it, so a version is used once replayed there
+                self._watcher = VersionWatcher(
+                    conninfo, self._refresh_near, listen=not self.reads_replica
+                )
 
     def _refresh_near(self) -> nearme.Snapshot:
         """Read the current versions (one small query) and switch to their snapshot."""
@@ -526,7 +546,7 @@ class PostgisStore(Store):
 
     def _begin(self) -> Any:
         try:
-            return self.engine.begin()
+            return self.write_engine.begin()
         except OperationalError as exc:
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
 

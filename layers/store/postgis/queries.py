@@ -13,6 +13,14 @@ CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postg
 CHECK_SCHEMA = text("SELECT to_regclass('public.feature') IS NOT NULL")
 CHECK_REJECTS = text("SELECT to_regclass('public.reject') IS NOT NULL")
 
+# how far a streaming replica's replay is behind, in seconds: 0 once it has replayed all the
+# WAL it received; NULL on a primary
+REPLICATION_LAG = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
+    "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END"
+)
+
 # -- tile archives ---------------------------------------------------------------------------
 
 TILE_ARCHIVE_EXISTS = text("SELECT 1 FROM tile_archive WHERE tileset_version = :token")

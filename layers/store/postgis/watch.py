@@ -5,7 +5,8 @@ notifies it) and, on a notice, calls `on_change`, which reads the versions with
 `point_versions` and maps the new snapshot. It also calls it every CHECK_S, and every POLL_S
 while it cannot listen (connection lost): then `point_versions` alone keeps the process
 current. `point_versions` is a plain query so that it also works against a read replica, where
-no NOTIFY arrives.
+no NOTIFY arrives: there (`listen=False`) the watcher only polls, every POLL_S, so that a
+process switches to a version once the replica it reads from has replayed it, never before.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from layers.store.postgis import queries as q
 log = logging.getLogger(__name__)
 
 CHECK_S = 10.0  # a check while listening: a notice lost in some proxy is caught up with
-POLL_S = 1.0  # the check while the listening connection is down
+POLL_S = 1.0  # the check while the listening connection is down, and on a read replica
 
 
 def point_versions(conn: Any) -> dict[str, int]:
@@ -31,8 +32,11 @@ def point_versions(conn: Any) -> dict[str, int]:
 
 
 class VersionWatcher:
-    def __init__(self, conninfo: str, on_change: Callable[[], object]) -> None:
+    def __init__(
+        self, conninfo: str, on_change: Callable[[], object], *, listen: bool = True
+    ) -> None:
         self.conninfo = conninfo
+        self.listen = listen
         self.on_change = on_change
         self.listening = threading.Event()
         self._failing = False
@@ -44,6 +48,11 @@ class VersionWatcher:
         self._stop.set()
 
     def _run(self) -> None:
+        if not self.listen:  # a read replica: no NOTIFY ever arrives there
+            self._check()
+            while not self._stop.wait(POLL_S):
+                self._check()
+            return
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
