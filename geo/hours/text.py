@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,8 @@ _TOKEN = re.compile(
             r"(?P<everyday>(?:연중|년중)(?:\s*무휴)?|무휴|365\s*일|매일"
             r"|(?:평일\s*[,.·]?\s*주말\s*)?구분\s*없이)",
             r"(?P<duration>\d{1,2}(?:\.\d)?\s*시간(?:\s*\d{1,2}\s*분)?)",
+            # "휴관일: 8/15" labels the closed days that follow
+            r"(?P<label>(?:정기\s*)?휴[관무]일\s*:)",
             r"(?P<closed>미\s*운영|미\s*개방|비\s*개방|운영\s*(?:안\s*함|x)|개방\s*(?:안\s*함|하지\s*않음)"
             r"|사용\s*불가|폐쇄|휴장|제외|정기\s*휴[관무]일?|휴[관무]일?)",
             r"(?P<cut>점심\s*시간\s*(?:폐문|휴무|휴게|제외)?|휴게\s*시간|소독)",
@@ -302,6 +305,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             out.append(("days", frozenset({_date(m.group())})))
         elif kind in ("months", "named", "dspan"):
             out.append(("season", _season(kind, m.group())))
+        elif kind == "label":
+            out.append(("closed", "label"))
         elif kind != "noise":
             out.append((kind, None))
         pos = m.end()
@@ -435,10 +440,13 @@ def _read_items(all_items: list[tuple[Any, ...]], days_after: bool) -> Schedule:
             if (
                 nxt is not None
                 and nxt[0] == "closed"
-                # "…(11-2월) 휴관일: 매주 월요일" closes Mondays, not the season, but
-                # "7/6~7/8 휴관, 7/17" goes on listing dates
+                # "…(11-2월) 휴관일: 매주 월요일" and "…(11-2월) 휴관일: 8/15" close those
+                # days across the year, not the season, but "7/6~7/8 휴관, 7/17" goes on
+                # listing dates
                 and (
-                    after is None or after[0] != "days" or all(_DATE.fullmatch(d) for d in after[1])
+                    after is None
+                    or after[0] != "days"
+                    or (nxt[1] != "label" and all(_DATE.fullmatch(d) for d in after[1]))
                 )
             ):
                 seasons.append((value, [(_EVERY_DAY_TYPE, None)]))  # "동절기 제외", "겨울철미개방"
@@ -513,10 +521,9 @@ def _read_items(all_items: list[tuple[Any, ...]], days_after: bool) -> Schedule:
     for (spans, name, around), season_clauses in seasons:
         if not season_clauses:
             raise _Unparseable("season without hours")
-        season_values, season_closed = _day_values(season_clauses, only)
-        for day_type, hours in values.items():
-            if hours == () and season_values[day_type] is None:
-                season_values[day_type] = ()
+        # Day types closed outside the season stay closed within it unless the season
+        # gives them hours of their own ("…(11-2월), 공휴일 휴관").
+        season_values, season_closed = _day_values(season_clauses, only, values)
         season_hours = _by_day_type(season_values, season_closed | closed)
         out.extend(Season(start, end, season_hours, name, around) for start, end in spans)
     if all(v is None for v in values.values()) and not closed and not out:
@@ -524,8 +531,16 @@ def _read_items(all_items: list[tuple[Any, ...]], days_after: bool) -> Schedule:
     return _by_day_type(values, closed, out)
 
 
-def _day_values(clauses: list[Clause], only: bool) -> tuple[dict[str, Intervals | None], set[str]]:
-    """Hours per day type and the closed dates the clauses say."""
+def _day_values(
+    clauses: list[Clause],
+    only: bool,
+    outside: Mapping[str, Intervals | None] | None = None,
+) -> tuple[dict[str, Intervals | None], set[str]]:
+    """Hours per day type and the closed dates the clauses say.
+
+    With `outside` (the hours stated outside a season, for the season's clauses), a day type
+    closed there is closed here too unless these clauses name that day type themselves.
+    """
     default: Intervals | None = None
     explicit: dict[str, Intervals] = {}
     closed: set[str] = set()
@@ -558,6 +573,9 @@ def _day_values(clauses: list[Clause], only: bool) -> tuple[dict[str, Intervals 
         # "상시 개방 : 평일 09~18시": 상시 means "regularly" here, not 24 hours on weekends.
         raise _Unparseable("24 hours and shorter hours at once")
     values = {name: explicit.get(name, default) for name in DAY_TYPES}
+    for name, hours in (outside or {}).items():
+        if hours == () and name not in explicit:
+            values[name] = ()
     if weekdays:
         # One set of hours for the weekday type only when every open weekday shares it;
         # a weekday the text does not mention keeps it unknown.
@@ -640,6 +658,8 @@ def parse_hours(text: str | None) -> Schedule | None:
       weekday is open with them or closed ("월 휴관"); otherwise it stays unknown.
     - Seasons: months ("3월~10월 …", "07:00~22:00(3-10월)"), dates ("6.30 ~ 10.15") and
       named seasons ("하절기", "동절기 제외", "겨울철미개방"), as `Schedule.seasons`.
+      Closures stated outside the seasons ("…(11-2월), 공휴일 휴관", "…(11-2월) 휴관일:
+      8/15") apply in every season that gives that day type no hours of its own.
     - Hours under a heat-wave warning ("폭염특보 시 …", "<폭염경보 발효 시>"): recorded as
       `Schedule.conditions`; the usual hours (before them, or after "평시") apply.
     - "미개방", "미운영", "폐쇄": never open.
