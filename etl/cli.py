@@ -316,7 +316,7 @@ def _open_store(args: argparse.Namespace, config: Config) -> Store:
 
 
 def _rollback(args: argparse.Namespace, config: Config) -> int:
-    from etl.jobs import rollback
+    from etl.jobs import rollback, rollback_group
     from layers.store import StoreError
 
     try:
@@ -332,7 +332,10 @@ def _rollback(args: argparse.Namespace, config: Config) -> int:
     except StoreError as exc:
         return _fail(f"{exc}\nnothing was changed.")
     if now is None:
+        group = rollback_group(args.layer)
         kept = "it was never loaded" if before is None else "no earlier version is kept"
+        if before is not None and len(group) > 1:  # they move together or not at all
+            kept = f"{' and '.join(group)} must each keep an earlier version"
         return _fail(f"{args.layer}: nothing to roll back to ({kept}); nothing was changed.")
     print(f"{args.layer}: rolled back from version {before} to {now} ({rows} features)")
     return EXIT_OK

@@ -1,5 +1,5 @@
 """The load jobs: which files each layer reads, the order layers are built in, and the checks
-a new version passes before one atomic swap per layer."""
+a new version passes before one atomic swap per layer (with its companion layers)."""
 
 from __future__ import annotations
 
@@ -600,12 +600,13 @@ def run(
 
     if implicit_regions is not None:
         store.replace_regions(implicit_regions, data_version=regions_version(implicit_regions))
-    for report in stored:
+    for report in reports:  # a layer and its companions in one swap
         if report.layer == REGIONS:
             outcome = store.replace_regions(report.regions, data_version=report.data_version)
             report.changed = outcome.changed
         else:
-            L.store_records(store, report, stored_apart=owners.keys())
+            companions = _declared_companions(report)
+            L.store_records(store, report, companions=companions, stored_apart=owners.keys())
     _write_reject_reports(reports, settings.report_dir, dry_run=False)
     return reports
 
@@ -616,18 +617,21 @@ def _declared_companions(report: LayerReport) -> list[LayerReport]:
     return _companion_reports(report, registry.get(report.layer))
 
 
-def rollback(store: Store, layer_id: str) -> str | None:
-    """Make the previous version of `layer_id` current again, and of the companion layers
-    its derivation writes with it (a companion's rollback is its owner's); the version now
-    current, or None when there is nothing to roll back to (nothing is changed then)."""
+def rollback_group(layer_id: str) -> list[str]:
+    """The layers a rollback of `layer_id` moves together: its owner (a companion's rollback
+    is its owner's), then the companion layers the owner's derivation writes with it."""
     layer_id = companion_owners().get(layer_id, layer_id)
     spec = registry.get(layer_id) if layer_id != REGIONS else None
-    companions = spec.derivation.companions if spec and spec.derivation else ()
-    now = store.rollback(layer_id)
-    if now is not None:
-        for companion in companions:
-            store.rollback(companion)
-    return now
+    return [layer_id, *(spec.derivation.companions if spec and spec.derivation else ())]
+
+
+def rollback(store: Store, layer_id: str) -> str | None:
+    """Make the previous version of `layer_id` and of the rest of its rollback_group current
+    again, in one swap; the owner's version now current, or None (nothing is changed then)
+    unless every layer of the group keeps an earlier version."""
+    group = rollback_group(layer_id)
+    now = store.rollback_layers(group)
+    return now[group[0]] if now else None
 
 
 def _write_reject_reports(

@@ -31,6 +31,7 @@ from layers.record import FeatureRecord, Region, Reject
 from layers.registry import Source
 from layers.spec import LayerSpec, Normalised
 from layers.store import Store
+from layers.store.types import LayerWrite
 
 # A cell longer than this is not a name, an address or a note: its row is rejected.
 MAX_FIELD_CHARS = 10_000
@@ -637,21 +638,32 @@ def write_reject_report(report: LayerReport, directory: Path, *, dry_run: bool =
     return path
 
 
-def store_records(store: Store, report: LayerReport, *, stored_apart: Collection[str] = ()) -> None:
-    """Make the report's records the layer's current version, with the rejects of the report
-    and of its companion reports, but those of the layers `stored_apart` (companion layers
-    written with it, which keep their own rejects)."""
-    report.data_version = data_version(report.records)
-    outcome = store.replace_layer(
-        report.layer, iter(report.records), data_version=report.data_version, stats=report.summary()
+def store_records(
+    store: Store,
+    report: LayerReport,
+    *,
+    companions: Sequence[LayerReport] = (),
+    stored_apart: Collection[str] = (),
+) -> None:
+    """Make the records of the report and of the `companions` (companion layers written with
+    it) their layers' current versions in one swap (Store.replace_layers), each with its
+    rejects and those of its other companion reports, but of the layers `stored_apart` or
+    written in the swap (which keep their own rejects)."""
+    group = [report, *companions]
+    apart = {*stored_apart, *(c.layer for c in companions)}
+    for r in group:
+        r.data_version = data_version(r.records)
+    outcomes = store.replace_layers(
+        [LayerWrite(r.layer, iter(r.records), r.data_version, r.summary()) for r in group]
     )
-    report.changed = outcome.changed
-    # kept with the version, so that any app instance can audit the last load
-    rejects = [
-        *report.rejects,
-        *(r for c in report.companions if c.layer not in stored_apart for r in c.rejects),
-    ]
-    store.store_rejects(report.layer, report.data_version, rejects)
+    for r, outcome in zip(group, outcomes, strict=True):
+        r.changed = outcome.changed
+        # kept with the version, so that any app instance can audit the last load
+        rejects = [
+            *r.rejects,
+            *(x for c in r.companions if c.layer not in apart for x in c.rejects),
+        ]
+        store.store_rejects(r.layer, r.data_version, rejects)
 
 
 # -- helpers ---------------------------------------------------------------------------------

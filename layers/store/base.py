@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from layers.store.types import (
     Filters,
     Hit,
     LayerInfo,
+    LayerWrite,
     LoadOutcome,
     NearQuery,
     Place,
@@ -58,6 +59,20 @@ class Store(ABC):
         Returns the data_version now current, or None (and changes nothing) when the layer
         has no previous version.
         """
+
+    @abstractmethod
+    def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
+        """Make the writes' records the current versions of their layers (a group: a layer
+        and the companion layers written with it) in one swap: readers see all the old
+        versions or all the new ones. When every layer's data_version is already current,
+        nothing changes; otherwise every layer of the group gets a new version, an unchanged
+        one too, so that the group's versions stay in step and rollback_layers moves them
+        together. A failure before the swap leaves every previous version current."""
+
+    @abstractmethod
+    def rollback_layers(self, layer_ids: Sequence[str]) -> dict[str, str] | None:
+        """rollback() of a group in one swap: the data_versions now current, or None (and
+        nothing changed) unless every layer of the group has a previous version."""
 
     @abstractmethod
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
@@ -183,6 +198,7 @@ __all__ = [
     "Filters",
     "Hit",
     "LayerInfo",
+    "LayerWrite",
     "LoadOutcome",
     "NearQuery",
     "Place",

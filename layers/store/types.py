@@ -6,7 +6,7 @@ the place search (places_search.py) all import them without importing one anothe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -86,6 +86,16 @@ class LoadOutcome:
     rows: int
     changed: bool  # False when the data was identical to the current version
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LayerWrite:
+    """One layer's new version in a group swap (Store.replace_layers)."""
+
+    layer: str
+    records: Iterable[FeatureRecord]
+    data_version: str
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

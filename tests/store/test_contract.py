@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ import shapely
 from geo.distance import distance_m, rank_key
 from layers.record import FeatureRecord, Region, Reject
 from layers.store import FeatureQuery, NearQuery, Store
-from layers.store.base import StoreError
+from layers.store.base import LayerWrite, StoreError
 from tests.store.synthetic import synthetic
 
 StoreFactory = Callable[[], Store]
@@ -334,6 +334,59 @@ def test_failed_load_leaves_previous_version(any_store: Store) -> None:
     assert any_store.replace_layer(
         "bike_stations", synthetic("bike_stations", 3), data_version="next"
     ).changed
+
+
+def _group(
+    a: list[FeatureRecord], av: str, b: Iterable[FeatureRecord], bv: str
+) -> list[LayerWrite]:
+    return [LayerWrite("campsites", a, av), LayerWrite("bike_stations", b, bv)]
+
+
+def test_group_swap_is_all_or_nothing(store_factory: StoreFactory) -> None:
+    store = store_factory()
+    a1, b1 = synthetic("campsites", 5, seed=1), synthetic("bike_stations", 7, seed=1)
+    assert all(o.changed for o in store.replace_layers(_group(a1, "a1", b1, "b1")))
+
+    def broken() -> Iterator[FeatureRecord]:  # fails after campsites' version is staged
+        yield from synthetic("bike_stations", 3, seed=9)
+        raise RuntimeError("disk on fire")
+
+    a2 = synthetic("campsites", 9, seed=2)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        store.replace_layers(_group(a2, "a2", broken(), "b2"))
+    for s in (store, store_factory()):  # neither layer moved, for any reader
+        assert (s.version("campsites"), s.version("bike_stations")) == ("a1", "b1")
+        assert (s.count("campsites"), s.count("bike_stations")) == (5, 7)
+    assert store.rollback_layers(["campsites", "bike_stations"]) is None  # nothing was kept
+    # an identical group reload changes nothing
+    again = store.replace_layers(_group(a1, "a1", b1, "b1"))
+    assert [(o.changed, o.rows) for o in again] == [(False, 5), (False, 7)]
+
+
+def test_group_rollback_moves_every_layer_or_none(store_factory: StoreFactory) -> None:
+    store = store_factory()
+    group = ["campsites", "bike_stations"]
+    a1, b1 = synthetic("campsites", 5, seed=1), synthetic("bike_stations", 7, seed=1)
+    store.replace_layers(_group(a1, "a1", b1, "b1"))
+    # bike_stations' content is unchanged, yet it gets a version too: the group stays in step
+    a2 = synthetic("campsites", 9, seed=2)
+    outcomes = store.replace_layers(_group(a2, "a2", b1, "b1"))
+    assert [(o.layer, o.changed) for o in outcomes] == [
+        ("campsites", True),
+        ("bike_stations", True),
+    ]
+    store.replace_layers(_group(a1, "a3", synthetic("bike_stations", 2), "b3"))
+    assert store.versions() == {"campsites": "a3", "bike_stations": "b3"}
+    assert store.rollback_layers(group) == {"campsites": "a2", "bike_stations": "b1"}
+    assert store_factory().versions() == {"campsites": "a2", "bike_stations": "b1"}
+    assert (store.count("campsites"), store.count("bike_stations")) == (9, 7)
+    assert store.rollback_layers(group) == {"campsites": "a1", "bike_stations": "b1"}
+    assert (store.count("campsites"), store.count("bike_stations")) == (5, 7)
+    # campsites alone gains a version; the companion has no earlier one: neither moves
+    store.replace_layer("campsites", a2, data_version="a4")
+    assert store.rollback_layers(group) is None
+    assert store.versions() == {"campsites": "a4", "bike_stations": "b1"}
+    assert store.count("campsites") == 9
 
 
 def test_regions_round_trip(any_store: Store) -> None:

@@ -14,7 +14,8 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import (
     FeatureQuery,
     LayerInfo,
+    LayerWrite,
     LoadOutcome,
     StaleVersion,
     Store,
@@ -171,53 +173,75 @@ class EmbeddedStore(Store):
         data_version: str,
         stats: dict[str, Any] | None = None,
     ) -> LoadOutcome:
-        disk.check_layer_id(layer_id)
+        return self.replace_layers([LayerWrite(layer_id, records, data_version, stats or {})])[0]
+
+    def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
+        for w in writes:
+            disk.check_layer_id(w.layer)
         return self._replace(
-            layer_id,
-            data_version,
-            lambda path: gpkg.write_features(path, layer_id, records),
-            KEEP_VERSIONS,
-            stats,
+            [
+                _Write(w.layer, w.data_version, _features_writer(w), KEEP_VERSIONS, w.stats)
+                for w in writes
+            ]
         )
 
     def rollback(self, layer_id: str) -> str | None:
+        now = self.rollback_layers([layer_id])
+        return now[layer_id] if now else None
+
+    def rollback_layers(self, layer_ids: Sequence[str]) -> dict[str, str] | None:
         with disk.write_lock(self.directory):
             manifest = self._writable_manifest()
-            kept = manifest.layers.get(layer_id, ())
-            if len(kept) < 2:
+            kept = {layer_id: manifest.layers.get(layer_id, ()) for layer_id in layer_ids}
+            if any(len(versions) < 2 for versions in kept.values()):
                 return None
-            self._commit(manifest.with_versions(layer_id, kept[:-1]), manifest)
-        return kept[-2].data_version
+            after = manifest
+            for layer_id, versions in kept.items():
+                after = after.with_versions(layer_id, versions[:-1])
+            self._commit(after, manifest)  # one manifest replacement for the group
+        return {layer_id: versions[-2].data_version for layer_id, versions in kept.items()}
 
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
         # like the PostGIS store, only the current regions are kept
-        return self._replace(
-            REGIONS, data_version, lambda path: gpkg.write_regions(path, regions), 1
-        )
+        write = _Write(REGIONS, data_version, lambda path: gpkg.write_regions(path, regions), 1)
+        return self._replace([write])[0]
 
-    def _replace(
-        self,
-        layer_id: str,
-        data_version: str,
-        write: Callable[[Path], int],
-        keep: int,
-        stats: dict[str, Any] | None = None,
-    ) -> LoadOutcome:
-        """Write a new version's GeoPackage with `write` (returning its rows) and make it
-        current, keeping the last `keep` versions; nothing changes when data_version is current."""
+    def _replace(self, writes: Sequence[_Write]) -> list[LoadOutcome]:
+        """Write each new version's GeoPackage (`write` returns its rows), then make them all
+        current in one manifest replacement, keeping the last `keep` versions of each; nothing
+        changes when every data_version is current (see Store.replace_layers)."""
         with disk.write_lock(self.directory):
             manifest = self._writable_manifest()
-            current = manifest.current(layer_id)
-            if current is not None and current.data_version == data_version:
-                return LoadOutcome(layer_id, data_version, current.rows, changed=False)
-            version_id = manifest.next_version_id
-            name = f"{layer_id}.{version_id}.gpkg"
-            with disk.placed_atomically(self.directory / name) as tmp:
-                rows = write(tmp)
-            entry = Version(version_id, data_version, name, rows, _now(), dict(stats or {}))
-            kept = (*manifest.layers.get(layer_id, ()), entry)
-            self._commit(manifest.with_versions(layer_id, kept[-keep:]), manifest)
-        return LoadOutcome(layer_id, data_version, rows, changed=True)
+            current = {w.layer: manifest.current(w.layer) for w in writes}
+            if all(
+                (c := current[w.layer]) is not None and c.data_version == w.data_version
+                for w in writes
+            ):
+                return [
+                    LoadOutcome(w.layer, w.data_version, c.rows, changed=False)
+                    for w in writes
+                    if (c := current[w.layer]) is not None
+                ]
+            after, written = manifest, []
+            try:
+                for w in writes:
+                    version_id = after.next_version_id
+                    name = f"{w.layer}.{version_id}.gpkg"
+                    with disk.placed_atomically(self.directory / name) as tmp:
+                        rows = w.write(tmp)
+                    written.append(name)
+                    entry = Version(version_id, w.data_version, name, rows, _now(), dict(w.stats))
+                    kept = (*after.layers.get(w.layer, ()), entry)
+                    after = after.with_versions(w.layer, kept[-w.keep :])
+            except BaseException:
+                disk.remove_files(self.directory, set(written))  # never named by a manifest
+                raise
+            self._commit(after, manifest)
+        return [
+            LoadOutcome(w.layer, w.data_version, v.rows, changed=True)
+            for w in writes
+            if (v := after.current(w.layer)) is not None
+        ]
 
     def store_rejects(self, layer_id: str, data_version: str, rejects: Iterable[Reject]) -> None:
         disk.check_layer_id(layer_id)
@@ -414,6 +438,21 @@ class EmbeddedStore(Store):
                 raise _stale(query)
             points += tiles.tile_points(layer_id, layer, tile, query.cluster_cells, margin)
         return points
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One layer's new version for _replace: `write` puts its GeoPackage at a path."""
+
+    layer: str
+    data_version: str
+    write: Callable[[Path], int]
+    keep: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _features_writer(w: LayerWrite) -> Callable[[Path], int]:
+    return lambda path: gpkg.write_features(path, w.layer, w.records)
 
 
 def _find(manifest: Manifest, layer_id: str, data_version: str | None) -> Version | None:

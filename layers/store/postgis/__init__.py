@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from layers.store import nearme, places_search
 from layers.store.base import (
     FeatureQuery,
     LayerInfo,
+    LayerWrite,
     LoadOutcome,
     Place,
     Store,
@@ -204,55 +205,81 @@ class PostgisStore(Store):
         data_version: str,
         stats: dict[str, Any] | None = None,
     ) -> LoadOutcome:
-        if self.version(layer_id) == data_version:
-            return LoadOutcome(layer_id, data_version, self.count(layer_id), changed=False)
-        # Stage in its own committed transaction: a crash now leaves only a 'staging' row,
-        # which the next load removes; the current version keeps being served.
-        with self._begin() as conn:
-            conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
-            version_id = conn.execute(
-                q.NEW_STAGING, {"layer_id": layer_id, "data_version": data_version}
-            ).scalar_one()
-        rows = 0
+        return self.replace_layers([LayerWrite(layer_id, records, data_version, stats or {})])[0]
+
+    def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
+        current = self._current()
+        if all(w.layer in current and current[w.layer][1] == w.data_version for w in writes):
+            return [
+                LoadOutcome(w.layer, w.data_version, self.count(w.layer), changed=False)
+                for w in writes
+            ]
+        # Stage each in its own committed transactions: a crash now leaves only 'staging'
+        # rows, which the next load removes; the current versions keep being served.
+        staged: dict[str, tuple[int, int]] = {}  # layer -> (version_id, rows)
         try:
-            with self._begin() as conn:
-                cursor = conn.connection.driver_connection.cursor()
-                with cursor.copy(q.COPY_FEATURES) as copy:
-                    for r in records:
-                        copy.write(_copy_line(version_id, r))
-                        rows += 1
+            for w in writes:
+                staged[w.layer] = self._stage(w)
         except BaseException:
             with self._begin() as conn:
-                conn.execute(q.CLEAN_STAGING, {"layer_id": layer_id})
+                for w in writes:
+                    conn.execute(q.CLEAN_STAGING, {"layer_id": w.layer})
             raise
-        self._prebuild_near(layer_id, version_id)
-        with self._begin() as conn:
-            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
-            conn.execute(q.DEMOTE_CURRENT, {"layer_id": layer_id})
-            conn.execute(
-                q.PROMOTE,
-                {"version_id": version_id, "row_count": rows, "stats": _json(stats or {})},
-            )
-            conn.execute(q.PRUNE_OLD, {"layer_id": layer_id, "keep": KEEP_PREVIOUS})
-            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": layer_id})
+        self._prebuild_near({layer: vid for layer, (vid, _rows) in staged.items()})
+        with self._begin() as conn:  # one swap of the whole group
+            for layer_id in sorted(staged):  # one lock order: no deadlock between loads
+                conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            for w in writes:
+                version_id, rows = staged[w.layer]
+                conn.execute(q.DEMOTE_CURRENT, {"layer_id": w.layer})
+                conn.execute(
+                    q.PROMOTE,
+                    {"version_id": version_id, "row_count": rows, "stats": _json(w.stats)},
+                )
+                conn.execute(q.PRUNE_OLD, {"layer_id": w.layer, "keep": KEEP_PREVIOUS})
+            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": ",".join(sorted(staged))})
         self._near = None  # this process's next near-me reads the new versions
         with self._begin() as conn:
             # fresh statistics, so that tile and KNN plans fit the new rows
             conn.execute(q.ANALYZE_FEATURES)
-        return LoadOutcome(layer_id, data_version, rows, changed=True)
+        return [LoadOutcome(w.layer, w.data_version, staged[w.layer][1], True) for w in writes]
+
+    def _stage(self, w: LayerWrite) -> tuple[int, int]:
+        """A 'staging' version of the write's records: its version_id and rows."""
+        with self._begin() as conn:
+            conn.execute(q.CLEAN_STAGING, {"layer_id": w.layer})
+            version_id = conn.execute(
+                q.NEW_STAGING, {"layer_id": w.layer, "data_version": w.data_version}
+            ).scalar_one()
+        rows = 0
+        with self._begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(q.COPY_FEATURES) as copy:
+                for r in w.records:
+                    copy.write(_copy_line(version_id, r))
+                    rows += 1
+        return int(version_id), rows
 
     def rollback(self, layer_id: str) -> str | None:
+        now = self.rollback_layers([layer_id])
+        return now[layer_id] if now else None
+
+    def rollback_layers(self, layer_ids: Sequence[str]) -> dict[str, str] | None:
         with self._begin() as conn:
-            conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
-            previous = conn.execute(q.LATEST_PREVIOUS, {"layer_id": layer_id}).first()
-            if previous is None:
+            for layer_id in sorted(layer_ids):
+                conn.execute(q.LOCK_LAYER, {"layer_id": layer_id})
+            previous = {
+                layer_id: conn.execute(q.LATEST_PREVIOUS, {"layer_id": layer_id}).first()
+                for layer_id in layer_ids
+            }
+            if any(p is None for p in previous.values()):
                 return None
-            version_id, data_version = previous
-            conn.execute(q.DROP_CURRENT, {"layer_id": layer_id})  # its rows go by cascade
-            conn.execute(q.MAKE_CURRENT, {"version_id": version_id})
-            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": layer_id})
+            for layer_id, (version_id, _dv) in previous.items():
+                conn.execute(q.DROP_CURRENT, {"layer_id": layer_id})  # its rows go by cascade
+                conn.execute(q.MAKE_CURRENT, {"version_id": version_id})
+            conn.execute(q.NOTIFY_VERSIONS, {"layer_id": ",".join(sorted(layer_ids))})
         self._near = None
-        return str(data_version)
+        return {layer_id: str(p[1]) for layer_id, p in previous.items()}
 
     def replace_regions(self, regions: Iterable[Region], *, data_version: str) -> LoadOutcome:
         if self.version("regions") == data_version:
@@ -354,14 +381,14 @@ class PostgisStore(Store):
                 self._near = snapshot
             return snapshot
 
-    def _prebuild_near(self, layer_id: str, version_id: int) -> None:
+    def _prebuild_near(self, staged: Mapping[str, int]) -> None:
         """Build the near-me snapshot of the versions a swap is about to make current, so that
         app processes sharing this cache directory map it as soon as they hear of the swap
         rather than each waiting for its build. Never fails the load."""
         try:
             with self._connect() as conn:
                 versions = point_versions(conn.connection.driver_connection)
-            versions[layer_id] = version_id
+            versions.update(staged)
             key = tuple((layer, str(versions[layer])) for layer in sorted(versions))
             nearme.open_or_build(self.cache_dir, key, lambda: self._snapshot_records(key))
         except Exception:
