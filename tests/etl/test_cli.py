@@ -44,6 +44,36 @@ def test_testing_sites_is_loaded_and_rolled_back_only_with_its_parking(
     assert "use --layer testing_site_parking" in proc.stderr
 
 
+def test_rollback_refuses_unless_parking_and_sites_both_keep_an_earlier_version(
+    tmp_path: Path,
+) -> None:
+    from layers.record import FeatureRecord
+    from layers.store import open_store
+
+    store = open_store(None, data_dir=tmp_path)
+    try:
+        for layer, versions in (("testing_site_parking", "12"), ("testing_sites", "1")):
+            for n in versions:
+                record = FeatureRecord(layer=layer, id=f"{layer}:{n}", name=n, lon=127, lat=37.5)
+                store.replace_layer(layer, [record], data_version=f"v{n}")
+    finally:
+        store.close()
+    proc = sharemap(
+        "rollback",
+        "--layer",
+        "testing_site_parking",
+        DATABASE_URL="",
+        SHAREMAP_DATA_DIR=str(tmp_path),
+    )
+    assert_clean_failure(proc, 1)
+    assert "testing_site_parking and testing_sites must each keep an earlier version" in proc.stderr
+    store = open_store(None, data_dir=tmp_path)
+    try:
+        assert store.version("testing_site_parking") == "v2"  # nothing was changed
+    finally:
+        store.close()
+
+
 def test_bad_flag_is_a_usage_error() -> None:
     assert_clean_failure(sharemap("load", "--frobnicate"), 2)
     assert_clean_failure(sharemap("nonsense"), 2)
