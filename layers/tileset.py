@@ -61,8 +61,8 @@ _TILE_TYPES: dict[str, TileType] = {
 
 
 def layer_fields(layer_id: str) -> tuple[TileField, ...]:
-    """The layer-specific attributes of an unclustered point (LayerSpec.tile_fields), typed
-    from the layer spec."""
+    """The layer-specific attributes of an unclustered point (LayerSpec.tile_fields), with
+    the types the layer spec gives them."""
     spec = registry.get(layer_id)
     by_name = {f.name: f for f in spec.fields}
     return tuple(

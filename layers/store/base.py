@@ -97,8 +97,8 @@ class Store(ABC):
 
     @abstractmethod
     def near_snapshot(self) -> Snapshot:
-        """The near-me snapshot of the current layer versions (layers.store.nearme): mapped
-        from its files, built first if no process has yet. No database round trip once a
+        """The near-me snapshot of the current layer versions (layers.store.nearme), mapped
+        in from its files: built first if no process has yet. No database round trip once a
         process holds it; a store learns of new versions on its own (manifest, NOTIFY)."""
 
     def near(self, query: NearQuery) -> NearAnswer:

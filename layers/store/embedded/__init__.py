@@ -4,8 +4,8 @@ The directory holds `manifest.json` and one `<layer>.<version_id>.gpkg` per kept
 (plus `regions.<version_id>.gpkg`). A load writes its GeoPackage to a temp file, fsyncs it and
 renames it into place, then replaces the manifest the same way: readers see the old manifest or
 the new one, never a half-written file. Readers stat the manifest at most every
-`RELOAD_CHECK_S` on read calls and switch to a newer one without a restart. Near-me answers
-from a snapshot (layers.store.nearme) of the current versions in `nearme/` beside them.
+`RELOAD_CHECK_S` on read calls and switch to a newer one without a restart. Near-me is
+answered from a snapshot (layers.store.nearme) of the current versions in `nearme/` beside them.
 """
 
 from __future__ import annotations
