@@ -18,7 +18,7 @@ import pytest
 
 from tests.app.test_faults import Server
 from tests.cluster import PG_BIN, Cluster
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 LAYER = "public_toilets"

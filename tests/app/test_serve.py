@@ -81,7 +81,7 @@ def test_each_worker_opens_the_store_before_its_first_request(tmp_path: Path) ->
     from app.context import STORE_KEY
     from layers.config import Config
     from layers.store.embedded import EmbeddedStore
-    from tests.store.synthetic import synthetic
+    from tests.layers.store.synthetic import synthetic
 
     store = EmbeddedStore(tmp_path / "store")
     for layer_id in ("bike_stations", "campsites"):
@@ -129,7 +129,7 @@ def test_every_worker_answers_from_a_new_load(empty_db: str, tmp_path: Path) -> 
     from layers.store import near_cache_dir
     from layers.store.nearme import key_name
     from layers.store.postgis import PostgisStore
-    from tests.store.synthetic import synthetic
+    from tests.layers.store.synthetic import synthetic
 
     loader = PostgisStore(empty_db, cache_dir=near_cache_dir(tmp_path))
     loader.replace_layer("campsites", synthetic("campsites", 50, name="old"), data_version="a")

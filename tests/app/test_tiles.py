@@ -27,7 +27,7 @@ from layers import registry, tileset
 from layers.record import FeatureRecord
 from layers.store import FeatureQuery
 from layers.store.postgis import PostgisStore
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 pytestmark = pytest.mark.postgis
 

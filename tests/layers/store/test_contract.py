@@ -15,7 +15,7 @@ from geo.distance import distance_m, rank_key
 from layers.record import FeatureRecord, Region, Reject
 from layers.store import FeatureQuery, NearQuery, Store
 from layers.store.base import LayerWrite, StoreError
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 StoreFactory = Callable[[], Store]
 

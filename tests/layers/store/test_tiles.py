@@ -17,7 +17,7 @@ from layers import tileset
 from layers.record import FeatureRecord, Region
 from layers.store import Store
 from layers.store.base import StaleVersion, TileQuery
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 LAYER = "bike_stations"
 

@@ -14,7 +14,7 @@ from layers.record import FeatureRecord
 from layers.store import NearQuery, nearme
 from layers.store.embedded import EmbeddedStore
 from layers.store.nearme import Snapshot
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 LAYERS = ("bike_stations", "public_toilets", "campsites")
 

@@ -20,7 +20,7 @@ from layers.store import NearQuery, StoreError, StoreUnavailable, open_store
 from layers.store import embedded as embedded_module
 from layers.store.embedded import EmbeddedStore, disk
 from layers.store.postgis import PostgisStore
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,7 +138,7 @@ def test_killed_load_leaves_previous_version(tmp_path: Path, point: str) -> None
             f"""
             import os, signal, sys
             sys.path.insert(0, {str(ROOT)!r})
-            from tests.store.synthetic import synthetic
+            from tests.layers.store.synthetic import synthetic
             from layers.store.embedded import EmbeddedStore, disk, gpkg
             def die():
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -175,7 +175,7 @@ def test_a_writer_killed_at_random_moments_never_corrupts_the_store(tmp_path: Pa
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from tests.store.synthetic import synthetic
+        from tests.layers.store.synthetic import synthetic
         from layers.store.embedded import EmbeddedStore
         store = EmbeddedStore({str(tmp_path)!r}, preload=False)
         for tag, n in {sizes!r}.items():
@@ -255,7 +255,7 @@ def test_readers_never_see_half_a_load(tmp_path: Path, monkeypatch: pytest.Monke
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from tests.store.synthetic import synthetic
+        from tests.layers.store.synthetic import synthetic
         from layers.store.embedded import EmbeddedStore
         store = EmbeddedStore({str(tmp_path)!r}, preload=False)
         for tag, n in {sizes!r}.items():

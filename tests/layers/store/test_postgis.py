@@ -17,7 +17,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from layers.record import FeatureRecord, Reject
 from layers.store.postgis import PostgisStore, engine_url
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 pytestmark = pytest.mark.postgis
 
@@ -78,7 +78,7 @@ def test_killed_load_leaves_previous_version(pg: PostgisStore, empty_db: str) ->
         f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from tests.store.synthetic import synthetic
+        from tests.layers.store.synthetic import synthetic
         from layers.store.postgis import PostgisStore
         def rows():
             for i, r in enumerate(synthetic("bike_stations", 5000, seed=3)):

@@ -23,7 +23,7 @@ from layers import tilearchive, tileset
 from layers.record import Region
 from layers.store import Store
 from layers.store.base import TileQuery
-from tests.store.synthetic import synthetic
+from tests.layers.store.synthetic import synthetic
 
 MAX_ZOOM = 13
 
