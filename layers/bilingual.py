@@ -1,0 +1,25 @@
+"""Text in the two languages the service speaks: one type for every label, title and message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Lang = Literal["ko", "en"]
+LANGS: tuple[Lang, ...] = ("ko", "en")
+DEFAULT_LANG: Lang = "ko"
+
+
+@dataclass(frozen=True, slots=True)
+class Bilingual:
+    """A text in Korean and English; `text(lang)` picks one (Korean unless lang is "en")."""
+
+    ko: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ko
+
+    def format(self, **values: Any) -> Bilingual:
+        """Both texts with `{name}` placeholders filled from `values`."""
+        return Bilingual(self.ko.format(**values), self.en.format(**values))
