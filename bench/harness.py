@@ -106,7 +106,8 @@ def real_embedded_store() -> Iterator[Path]:
 
 def load_real_files(store: object, layer_ids: Sequence[str] = registry.LAYER_IDS) -> None:
     """Load layers from the real files (regions come with any point layer)."""
-    from etl.jobs import JobSettings, run
+    from etl.load.inputs import JobSettings
+    from etl.load.job import run
     from layers.config import Config
 
     with tempfile.TemporaryDirectory() as reports:

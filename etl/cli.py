@@ -18,7 +18,7 @@ from layers import registry
 from layers.config import Config
 
 if TYPE_CHECKING:
-    from etl.load import LayerReport
+    from etl.load.report import LayerReport
     from layers.store import Store
     from layers.tilearchive import BuildResult
 
@@ -429,8 +429,8 @@ def _print_build(result: BuildResult | None) -> None:
 
 def _load(args: argparse.Namespace, config: Config) -> int:
     from etl.infer import UnsureMapping
-    from etl.jobs import JobSettings, LoadOptions, run
-    from etl.load import LoadRefused
+    from etl.load.inputs import JobSettings, LoadOptions, LoadRefused
+    from etl.load.job import run
     from etl.normalise import UnknownSchema
     from etl.read import ReadError
     from etl.regions import BoundaryError

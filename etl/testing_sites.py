@@ -91,7 +91,7 @@ class _File(Protocol):
 
 
 class SiteRow(Protocol):
-    """A normalised `sites` row (etl.load.Candidate has this shape)."""
+    """A normalised `sites` row (etl.load.rows.Candidate has this shape)."""
 
     @property
     def file(self) -> _File: ...

@@ -49,7 +49,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         required=("park_id", "name", "park_type", "area_m2", "lat", "lon"),
         coords=Coords(x="lon", y="lat", epsg=4326),
         # 관리번호 repeats even within one provider (149 groups, 416 extra rows in 2022-04):
-        # exact duplicates are rejected, other repeats get a content suffix (etl/load.py).
+        # exact duplicates are rejected, other repeats get a content suffix (etl/load/ids.py).
         key=("park_id", "provider_code"),
     ),
 )

@@ -107,7 +107,7 @@ class Derivation:
     The layer's rows of schema kind `features_kind` are read, placed and given ids like any
     point layer's; the files of the schema kinds in `inputs` are read too (from the given
     files, else the source directory); then `derive` — an "etl.module:function" the loader
-    imports (layers never import etl) — makes the layer's records from both (etl/jobs.py
+    imports (layers never import etl) — makes the layer's records from both (etl/load/derive.py
     documents its arguments). `companions` are layers whose records the derivation also
     returns: they are written, and rolled back, together with this layer.
     """

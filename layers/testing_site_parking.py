@@ -418,7 +418,7 @@ SPEC = LayerSpec(
     # the sites themselves are the companion layer testing_sites, written and rolled back
     # with it
     derivation=Derivation(
-        derive="etl.jobs:derive_testing_site_parking",
+        derive="etl.load.derive:derive_testing_site_parking",
         features_kind=PARKING,
         inputs=(SITES,),
         companions=("testing_sites",),

@@ -84,7 +84,8 @@ def loaded_db(
     real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, list]]:
     """A database with every layer loaded from the real files, and the load reports."""
-    from etl.jobs import JobSettings, run
+    from etl.load.inputs import JobSettings
+    from etl.load.job import run
     from layers import registry
     from layers.store.postgis import PostgisStore
 

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import empty_database  # noqa: E402
-from etl.jobs import JobSettings, run  # noqa: E402
+from etl.load.inputs import JobSettings  # noqa: E402
+from etl.load.job import run  # noqa: E402
 from etl.read import read_table  # noqa: E402
 from layers import registry  # noqa: E402
 from layers.config import Config  # noqa: E402

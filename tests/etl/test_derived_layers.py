@@ -3,13 +3,19 @@ function that derives it, and a companion layer written and rolled back with it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from etl import jobs
-from etl import load as L
-from etl.jobs import DeriveInputs, JobSettings, LoadOptions, finish_point_layer, run
+from etl.load import gazetteer
+from etl.load.derive import DeriveInputs
+from etl.load.inputs import JobSettings, LoadOptions, features_kind
+from etl.load.job import run
+from etl.load.points import finish_point_layer
+from etl.load.report import LayerReport
+from etl.load.rows import read_rows
 from layers import registry
 from layers.clean import tidy_text
 from layers.record import FeatureRecord
@@ -77,13 +83,12 @@ SPECS = (
 )
 
 
-def derive_pairs(d: DeriveInputs) -> L.LayerReport:
+def derive_pairs(d: DeriveInputs) -> LayerReport:
     """Each point keeps the name of its nearest extra; the extras are the companion layer."""
     spec = registry.get(PAIRS)
     report = finish_point_layer(d.located, d.regions, None)  # every row has coordinates
-    extras = L.LayerReport(EXTRAS)
-    cands = L.read_candidates(spec, d.inputs["extras"], extras, kind="extras", options=d.options)
-    extras.records = [
+    rows = read_rows(spec, d.inputs["extras"], kind="extras", options=d.options)
+    extras = tuple(
         FeatureRecord(
             layer=EXTRAS,
             id=f"{EXTRAS}:{c.mapped['key']}",
@@ -91,13 +96,21 @@ def derive_pairs(d: DeriveInputs) -> L.LayerReport:
             lon=float(c.mapped["lon"] or 0),
             lat=float(c.mapped["lat"] or 0),
         )
-        for c in cands
-    ]
-    for r in report.records:
-        nearest = min(extras.records, key=lambda e: (e.lon - r.lon) ** 2 + (e.lat - r.lat) ** 2)
-        r.props["partner"] = nearest.name
-    report.companions.append(extras)
-    return report
+        for c in rows.rows
+    )
+
+    def partner(r: FeatureRecord) -> FeatureRecord:
+        nearest = min(extras, key=lambda e: (e.lon - r.lon) ** 2 + (e.lat - r.lat) ** 2)
+        return replace(r, props={**r.props, "partner": nearest.name})
+
+    companion = LayerReport(
+        EXTRAS, rows_read=rows.rows_read, rejects=rows.rejects, records=extras, files=rows.files
+    )
+    return replace(
+        report,
+        records=tuple(partner(r) for r in report.records),
+        companions=(*report.companions, companion),
+    )
 
 
 @pytest.fixture
@@ -110,7 +123,7 @@ def demo_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "layer_ids", lambda: tuple(by_id))
     monkeypatch.setattr(registry, "get", by_id.__getitem__)
     # the source directory read with these layers is not kept for later tests
-    monkeypatch.setattr(jobs.SourceDirectory, "_cached", None)
+    monkeypatch.setattr(gazetteer.SourceDirectory, "_cached", None)
 
 
 def _write(path: Path, header: str, rows: list[str]) -> Path:
@@ -163,8 +176,8 @@ def test_a_derived_layer_and_its_companion_load_and_roll_back_together(tmp_path:
 @pytest.mark.usefixtures("demo_registry")
 def test_companions_are_owned_and_never_loaded_alone() -> None:
     assert jobs.companion_owners() == {EXTRAS: PAIRS, "testing_sites": "testing_site_parking"}
-    assert jobs.features_kind(registry.get(PAIRS)) == "points"
-    assert jobs.features_kind(registry.get("parks")) is None
+    assert features_kind(registry.get(PAIRS)) == "points"
+    assert features_kind(registry.get("parks")) is None
 
 
 def _site(layer: str, n: int) -> FeatureRecord:

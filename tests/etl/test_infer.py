@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from etl import load as L
 from etl.cli import main as etl_main
 from etl.infer import UnsureMapping, infer, parse_columns
-from etl.jobs import default_regions
+from etl.load.inputs import InputFile, ReadOptions
+from etl.load.locate import Located, read_and_locate
+from etl.load.regions import default_regions
+from etl.load.rows import Candidate
 from etl.read import read_table
 from etl.regions import RegionIndex
 from geo.crs import transformer
@@ -60,16 +62,14 @@ def _write_csv(
     return path
 
 
-def _located(path: Path, **options: object) -> tuple[L.LayerReport, dict[int, L.Candidate]]:
-    spec = registry.get(LAYER)
-    report = L.LayerReport(LAYER)
-    inp = L.InputFile(path, None, "")
-    cands = L.read_candidates(spec, [inp], report, options=L.ReadOptions(**options))  # type: ignore[arg-type]
-    located, _ = L.locate_candidates(spec, cands, report, _regions())
-    return report, {c.row: c for c in located}
+def _located(path: Path, **options: object) -> tuple[Located, dict[int, Candidate]]:
+    inp = InputFile(path, None, "")
+    read = ReadOptions(**options)  # type: ignore[arg-type]
+    located = read_and_locate(registry.get(LAYER), [inp], _regions(), read)
+    return located, {c.row: c for c in located.located}
 
 
-def _assert_same_points(located: dict[int, L.Candidate], first_row: int) -> None:
+def _assert_same_points(located: dict[int, Candidate], first_row: int) -> None:
     places = _places()
     assert len(located) == len(places)
     for i, (name, _, _, lon, lat) in enumerate(places):

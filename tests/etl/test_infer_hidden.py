@@ -9,9 +9,12 @@ from functools import cache
 
 import pytest
 
-from etl import load as L
 from etl.infer import ROLE_FIELDS
-from etl.jobs import default_regions
+from etl.load.ids import assign_ids
+from etl.load.inputs import InputFile, ReadOptions
+from etl.load.locate import locate_rows
+from etl.load.regions import assign_regions, default_regions
+from etl.load.rows import Candidate, read_rows
 from etl.normalise import SchemaMatch
 from etl.regions import RegionIndex
 from geo.distance import distance_m
@@ -76,19 +79,17 @@ class Outcome:
 
 def _read(
     source: registry.Source, *, infer_only: bool
-) -> tuple[SchemaMatch, dict[int, L.Candidate], bool]:
+) -> tuple[SchemaMatch, dict[int, Candidate], bool]:
     spec = registry.get(source.layer)
     kind = spec.schema(source.schema).kind
-    inp = L.InputFile(SOURCE_DIR / source.path, source, source.dataset)
-    report = L.LayerReport(spec.id)
-    options = L.ReadOptions(infer_only=infer_only)
-    cands = L.read_candidates(spec, [inp], report, kind=kind, options=options)
-    match = cands[0].match
+    inp = InputFile(SOURCE_DIR / source.path, source, source.dataset)
+    rows = read_rows(spec, [inp], kind=kind, options=ReadOptions(infer_only=infer_only))
+    match = rows.rows[0].match
     if match.schema.coords is None:  # testing sites: placed by address later
-        return match, {c.row: c for c in cands}, False
-    located, _ = L.locate_candidates(spec, cands, report, _regions())
+        return match, {c.row: c for c in rows.rows}, False
+    located = locate_rows(rows, _regions())
     # as loaded: in a sigungu, with an id, exact repeats dropped
-    kept = L.assign_ids(spec, L.assign_regions(spec, located, report, _regions()), report)
+    kept = assign_ids(spec, assign_regions(spec.id, located.located, _regions()).rows).rows
     return match, {c.row: c for c in kept}, True
 
 

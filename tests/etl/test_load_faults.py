@@ -33,9 +33,9 @@ KILLER = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     if point == "reading":  # the file read, nothing normalised or stored yet
-        import etl.load
-        read = etl.load.read_table
-        etl.load.read_table = lambda *a, **k: (read(*a, **k), die())[0]
+        import etl.load.rows
+        read = etl.load.rows.read_table
+        etl.load.rows.read_table = lambda *a, **k: (read(*a, **k), die())[0]
     elif point == "copy":  # in the middle of the staging COPY
         import layers.store.postgis as pg
         line, count = pg._copy_line, [0]

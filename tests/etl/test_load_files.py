@@ -16,8 +16,9 @@ import pytest
 import shapely
 
 from etl.cli import main
-from etl.jobs import JobSettings, LoadOptions, run
-from etl.load import LayerReport
+from etl.load.inputs import JobSettings, LoadOptions
+from etl.load.job import run
+from etl.load.report import LayerReport
 from etl.read import read_table
 from geo.crs import from_wgs84
 from layers import registry

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
-from etl.jobs import JobSettings, companion_owners, run
+from etl.jobs import companion_owners
+from etl.load.inputs import JobSettings
+from etl.load.job import run
 from etl.read import read_table
 from geo.hours import Schedule
 from layers import registry

@@ -89,22 +89,25 @@ def test_blank_coordinates_are_left_for_the_geocoder(normalised: Rows) -> None:
 def test_reused_park_numbers_get_distinct_stable_ids() -> None:
     """관리번호 repeats within one provider: an exact duplicate row is dropped, a different
     park under the same number keeps its own id; ids do not depend on the run."""
-    from etl import load as L
-    from etl.jobs import default_regions, given_inputs, read_and_locate
+    from etl.load.ids import assign_ids
+    from etl.load.inputs import given_inputs
+    from etl.load.locate import read_and_locate
+    from etl.load.regions import default_regions
+    from etl.load.rows import Kept
     from etl.regions import RegionIndex
     from tests.layers.real_files import SOURCE_DIR
 
     path = source_file(SOURCES[0].path)
     regions = RegionIndex(default_regions(SOURCE_DIR))
 
-    def ids() -> tuple[list[str], L.LayerReport]:
-        located = read_and_locate(LAYER, given_inputs(LAYER, [path]), regions)
-        kept = L.assign_ids(SPEC, located.located, located.report)
-        return [c.id for c in kept if c.id], located.report
+    def ids() -> tuple[list[str], Kept]:
+        located = read_and_locate(SPEC, given_inputs(LAYER, [path]), regions)
+        kept = assign_ids(SPEC, located.located)
+        return [c.id for c in kept.rows if c.id], kept
 
-    first, report = ids()
+    first, kept = ids()
     assert len(first) == len(set(first))
-    duplicates = [r for r in report.rejects if r.reason == "duplicate"]
+    duplicates = [r for r in kept.rejects if r.reason == "duplicate"]
     assert 0 < len(duplicates) <= 103  # at most the exact duplicate rows
     same_number = [i for i in first if i.startswith("parks:15012890:41570-00049-")]
     assert len(same_number) == 2  # 양곡근린3 and 학운4-1 근린공원

@@ -126,7 +126,8 @@ registry.MANIFEST_PATH = Path(manifest)
 import mapbox_vector_tile
 
 from app import create_app
-from etl.jobs import JobSettings, LoadOptions, run
+from etl.load.inputs import JobSettings, LoadOptions
+from etl.load.job import run
 from geo.tiles import EXTENT, world_pixel
 from layers.config import Config
 from layers.store import open_store

@@ -1,0 +1,65 @@
+"""Stage 5, the records: each kept row as a FeatureRecord, its opening hours parsed and its
+position rounded as published (layers.export.coordinate)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from etl.load.rows import Candidate
+from layers.export import coordinate
+from layers.record import FeatureRecord
+from layers.spec import LayerSpec
+
+
+@dataclass(frozen=True)
+class Records:
+    """A layer's records, and how many opening-hours texts it had and how many parsed."""
+
+    records: tuple[FeatureRecord, ...]
+    hours_texts: int = 0
+    hours_parsed: int = 0
+
+
+def build_records(spec: LayerSpec, cands: Sequence[Candidate]) -> Records:
+    texts = parsed = 0
+    records = []
+    for c in cands:
+        record = to_record(spec, c)
+        records.append(record)
+        if c.norm.opening_hours_raw or c.norm.schedule is not None:
+            texts += 1
+            parsed += record.opening_hours is not None
+    return Records(tuple(records), texts, parsed)
+
+
+def to_record(spec: LayerSpec, c: Candidate) -> FeatureRecord:
+    norm = c.norm
+    hours_json = None
+    if norm.schedule is not None:
+        hours_json = norm.schedule.to_json()
+    elif norm.opening_hours_raw:
+        schedule = spec.read_hours(norm.opening_hours_raw)
+        hours_json = schedule.to_json() if schedule is not None else None
+    props = dict(norm.props)
+    if c.geocoded:
+        props["geocode_precision"] = c.geocoded
+    return FeatureRecord(
+        layer=spec.id,
+        id=c.id,
+        name=norm.name or "",
+        lon=coordinate(c.lon),
+        lat=coordinate(c.lat),
+        address=norm.address,
+        sido=c.sido,
+        sigungu=c.sigungu,
+        phone=norm.phone,
+        opening_hours_raw=norm.opening_hours_raw,
+        opening_hours=hours_json,
+        fee=norm.fee,
+        fee_text=norm.fee_text,
+        wheelchair=norm.wheelchair,
+        source=c.source_ref,
+        updated_at=norm.updated_at,
+        props=props,
+    )
