@@ -44,22 +44,29 @@ def to_record(spec: LayerSpec, c: Candidate) -> FeatureRecord:
     props = dict(norm.props)
     if c.geocoded:
         props["geocode_precision"] = c.geocoded
+    as_normalised = {name: getattr(norm, name) for name in _AS_NORMALISED}
     return FeatureRecord(
         layer=spec.id,
         id=c.id,
         name=norm.name or "",
         lon=coordinate(c.lon),
         lat=coordinate(c.lat),
-        address=norm.address,
         sido=c.sido,
         sigungu=c.sigungu,
-        phone=norm.phone,
-        opening_hours_raw=norm.opening_hours_raw,
         opening_hours=hours_json,
-        fee=norm.fee,
-        fee_text=norm.fee_text,
-        wheelchair=norm.wheelchair,
         source=c.source_ref,
-        updated_at=norm.updated_at,
         props=props,
+        **as_normalised,
     )
+
+
+# the record fields that are the normalised row's fields of the same name
+_AS_NORMALISED = (
+    "address",
+    "phone",
+    "opening_hours_raw",
+    "fee",
+    "fee_text",
+    "wheelchair",
+    "updated_at",
+)

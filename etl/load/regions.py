@@ -77,19 +77,9 @@ def regions_report(
             read = read_boundaries(Path(path), crs=crs)
             for region in read.regions:
                 by_code.setdefault(region.code, region)
-            reports.append(
-                FileReport(
-                    path=Path(path),
-                    kind="boundaries",
-                    schema=read.schema,
-                    dataset="",
-                    encoding=None,
-                    delimiter=None,
-                    header_rows=1,
-                    rows=read.features,
-                    crs=read.crs,
-                )
-            )
+            # no dataset, encoding or delimiter; one header record
+            file = FileReport(Path(path), "boundaries", read.schema, "", None, None, 1)
+            reports.append(replace(file, rows=read.features, crs=read.crs))
         regions = tuple(by_code.values())
     else:
         regions = tuple(default_regions(source_dir))

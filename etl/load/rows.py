@@ -204,13 +204,13 @@ def _file_report(inp: InputFile, table: Table, match: SchemaMatch) -> FileReport
         elif named:
             declared, declared_by = int(named.group(1)), "column name"
     return FileReport(
-        path=inp.path,
-        kind=schema.kind,
-        schema=match.label,
-        dataset=inp.dataset,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        header_rows=table.header_rows,
+        inp.path,
+        schema.kind,
+        match.label,
+        inp.dataset,
+        table.encoding,
+        table.delimiter,
+        table.header_rows,
         declared_epsg=declared,
         declared_by=declared_by,
         mapping=match.mapping,
