@@ -55,10 +55,6 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
-def request_lang() -> str:
-    return messages.choose_lang(request.args.get("lang"), request.headers.get("Accept-Language"))
-
-
 def problem(
     status: int,
     detail: str,
@@ -89,6 +85,9 @@ def problem(
 
 
 def register(app: Flask) -> None:
+    # app.request_params.lang raises this module's InvalidParameter: imported here, not on top
+    from app.request_params.lang import request_lang
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         lang = request_lang()

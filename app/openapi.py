@@ -6,15 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from app import links, messages
-from app.params import (
-    COLLECTION_PARAMS,
-    DOWNLOAD_PARAMS,
-    ITEMS_PARAMS,
-    NEAR_PARAMS,
-    PLAIN_PARAMS,
-    Param,
-    items_params,
-)
+from app.params import COLLECTION_PARAMS, ITEMS_PARAMS, PLAIN_PARAMS, Param, items_params
+from app.request_params.downloads import DOWNLOAD_PARAMS
+from app.request_params.near import NEAR_PARAMS
 from layers import registry
 from layers.audit import AUDIT_SCHEMAS
 
