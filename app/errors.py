@@ -46,12 +46,12 @@ class NotAcceptable(ApiError):
     pass
 
 
-# The one table: exception class -> HTTP status.
-STATUS: dict[type[Exception], int] = {
+# The one table: exception class -> HTTP status (StoreUnavailable, not an ApiError, has its own
+# handler: 503 with Retry-After).
+STATUS: dict[type[ApiError], int] = {
     InvalidParameter: 400,
     NotFound: 404,
     NotAcceptable: 406,
-    StoreUnavailable: 503,
 }
 
 
