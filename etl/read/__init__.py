@@ -1,5 +1,9 @@
-"""Read an input table (CSV/TSV/TXT, xlsx, xls, GeoJSON, GeoPackage) into normalised header
-names and a lazy stream of text rows; every failure is a one-line `ReadError` naming the file."""
+"""Read an input table (CSV/TSV/TXT, xlsx, xls, JSON, GeoJSON, GeoPackage) into normalised header
+names and a lazy stream of text rows; every failure is a one-line `ReadError` naming the file.
+
+One module per format: `delimited` (text: encoding and separator sniffing), `spreadsheets`
+(xlsx, xls), `geojson` (JSON records, GeoJSON/TopoJSON, GeoPackage); `header` finds and merges
+the header of text and workbooks; `table` holds what they share."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# bytes read at a time: sniffing a text file, inflating a workbook's zip members
 SAMPLE_BYTES = 256 * 1024
 NULL_TOKENS = frozenset({"NULL", "null", "None", "nan"})
 
@@ -23,6 +24,7 @@ GEOMETRY_PROBLEM = "_geometry_problem"
 # record has all its cells: the file was cut off in the middle of that row.
 TRUNCATED_ROW = "_truncated_row"
 
+# the first bytes of a workbook: xlsx is a zip archive, xls an OLE document
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZERO_WIDTH = "\u200b\ufeff"
