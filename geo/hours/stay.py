@@ -1,0 +1,56 @@
+"""A campsite's 이용시간: check-in and check-out times, or when the campsite is open."""
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from geo.hours.clock import _NEXT_DAY, _TIME, _clock_minutes, _normalise_text, _Unparseable
+from geo.hours.schedule import DAY, DAY_TYPES, Schedule, Season, _by_day_type
+from geo.hours.text import parse_hours
+from geo.hours.tokens import _tokens
+
+_STAY = re.compile(
+    rf"(?:지정일|당일|전일|1\s*일|입\s*:?)?\s*(?P<check_in>{_TIME})"
+    r"\s*(?:\([^)]*\))?\s*(?:[~\-]|퇴\s*:?|(?=익일))\s*"
+    rf"(?P<next>익일|다음\s*날|2\s*일|퇴\s*:?)?\s*(?P<check_out>{_TIME})\s*(?:기준)?"
+)
+_OPEN_SEASON = re.compile(r"(?:개장)?\s*\(?\s*(?P<season>[^()]+?)\s*\)?")
+
+
+@lru_cache(maxsize=1024)
+def parse_stay_times(text: str | None) -> Schedule | None:
+    """A campsite's 이용시간, mostly check-in and check-out ("14:00~익일12:00").
+
+    Read as opening hours those would show a campsite closed between check-out and
+    check-in, so a time range is kept as `Schedule.stay` (check-in, check-out) with the
+    status unknown. Always-open statements ("24시간", "연중무휴") are opening hours, and a
+    season alone ("개장(4월~11월)", "하절기") says the campsite is closed outside it.
+    """
+    if text is None:
+        return None
+    t = _normalise_text(text)
+    schedule = parse_hours(t)
+    if schedule is not None and schedule.always_open and not re.search(_NEXT_DAY, t):
+        return schedule
+    m = _STAY.fullmatch(t)
+    if m is not None:
+        try:
+            check_in = _clock_minutes(m["check_in"])
+            check_out = _clock_minutes(m["check_out"])
+        except _Unparseable:
+            return None
+        if check_in < DAY and check_out <= DAY:
+            return Schedule(stay=(check_in, check_out))
+        return None
+    season = _OPEN_SEASON.fullmatch(t)
+    if season is not None:
+        try:
+            tokens = _tokens(season["season"])
+        except _Unparseable:
+            return None
+        if len(tokens) == 1 and tokens[0][0] == "season":
+            spans, name, around = tokens[0][1]
+            closed = _by_day_type(dict.fromkeys(DAY_TYPES, ()))
+            seasons = [Season(start, end, Schedule(), name, around) for start, end in spans]
+            return replace(closed, seasons=tuple(seasons))
+    return None
