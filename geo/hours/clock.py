@@ -41,7 +41,16 @@ def _normalise_text(text: str) -> str:
     )
     t = re.sub(r"시설\s*운영\s*시간\s*내\s*(?:쉼터\s*)?(?:탄력적\s*)?운영", "", t)
     t = re.sub(r"^[가-힣]+\s*관람\s*시간\s*,?", "", t)  # "창경궁 관람시간, 월요일 휴관 …"
-    return re.sub(r"\s+", " ", t).strip()
+    # "상시(10:00~21:00)": the category word (상시 / 정시) of the toilet data before the hours
+    t = re.sub(r"^상시\s*(?=\(\s*\d{1,2}\s*[:시]\s*\d*\s*[~\-])", "", t)
+    # "24시간..자연발효식(와변기)": a note on the facility after "..", not hours
+    t = re.sub(r"\.{2,}[^\d]*$", "", t)
+    # "00:00~24:01" … "00:00~24:13" down consecutive rows of one agency (a spreadsheet fill
+    # series from "00:00~24:00"): no end past midnight of a 00:00 start can be opening hours
+    t = re.sub(r"(?<![\d:])00:00\s*~\s*24:[0-5]\d(?![\d:])", "00:00~24:00", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    # a bare "24" in an hours column: the campsites that write it (담양군) write no other hours
+    return "24시간" if t == "24" else t
 
 
 def _clock_minutes(text: str) -> int:

@@ -17,7 +17,7 @@ _DAY_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"평\s*일|주중", frozenset({"weekday"})),
     (r"주\s*말", frozenset({"saturday", "sunday"})),
     (r"(?:법정|법적|국가|기타|대체)?\s*(?:임시\s*)?(?:국\s*)?공휴일|휴일", frozenset({"holiday"})),
-    # 국경일 (five national days) are only some of the public holidays.
+    # 국경일 (five national days) are only some of the public holidays; see NATIONAL_DAYS.
     (r"국경일", frozenset({"national_days"})),
     (r"신정", frozenset({"new_year"})),
     (
@@ -38,6 +38,9 @@ _DAY_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"목요일|목(?![가-힣])", frozenset({"thu"})),
     (r"금요일|금(?![가-힣])", frozenset({"fri"})),
 )
+# The five 국경일 by law (국경일에 관한 법률, art. 2): 삼일절, 제헌절, 광복절, 개천절, 한글날,
+# all on fixed solar dates. 제헌절 has not been a public holiday since 2008.
+NATIONAL_DAYS: frozenset[str] = frozenset({"03-01", "07-17", "08-15", "10-03", "10-09"})
 _NTH_WORDS = {"첫": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5}
 
 # Named seasons have no agreed dates: (the months every reading shares, the widest reading).

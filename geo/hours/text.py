@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from geo.hours.clock import _minutes_open, _normalise_text, _ranges, _subtract, _Unparseable
-from geo.hours.days import _DATE, _on_weeks, _SeasonSpec
+from geo.hours.days import _DATE, NATIONAL_DAYS, _on_weeks, _SeasonSpec
 from geo.hours.schedule import (
     DAY_TYPES,
     FULL_DAY,
@@ -259,9 +259,12 @@ def _day_values(
             continue
         for day in days:
             if day == "national_days":
+                if body is None:
+                    closed.update(NATIONAL_DAYS)  # "매주월요일, 국경일제외"
+                    continue
                 if "holiday" in days:
                     continue
-                raise _Unparseable("national days without public holidays")
+                raise _Unparseable("hours for national days without public holidays")
             if day in DAY_TYPES:
                 value: Intervals = () if body is None else body
                 if explicit.get(day, value) != value:

@@ -358,3 +358,82 @@ def test_stay_times_never_say_open_or_closed(text, day, minute):
 
 def test_full_day_constant_is_what_always_open_uses():
     assert Schedule(always_open=True).weekday == FULL_DAY
+
+
+# --- families added for issue 17 (counts: source rows of the default files) -----------------
+
+
+def test_national_days_closed_are_their_five_dates():
+    # toilets (7 rows): the five 국경일 are fixed solar dates, so closing them needs no guess
+    text = "정시(09:00~18:00,매주월요일,국경일제외)"
+    assert status(text, TUE, "10:00") is True
+    assert status(text, MON_2, "10:00") is False
+    assert status(text, "2024-07-17", "10:00") is False  # 제헌절: a 국경일, no public holiday
+    assert status(text, "2026-10-09", "10:00") is False  # 한글날
+    s = parse_hours("국경일 휴관")
+    assert s is not None and s.weekday is None
+    assert set(s.closed_dates) == {"03-01", "07-17", "08-15", "10-03", "10-09"}
+    assert s.is_open(at(TUE, "10:00")) is None  # the other days stay unknown
+    # hours for the national days alone still say nothing of the other public holidays
+    assert parse_hours("국경일 09:00~13:00") is None
+
+
+def test_a_category_word_before_bracketed_hours():
+    # toilets: "상시" (the 개방시간 category) followed by the hours it stands for
+    assert parse_hours("상시(10:00~21:00)") == Schedule(
+        weekday=((600, 1260),),
+        saturday=((600, 1260),),
+        sunday=((600, 1260),),
+        holiday=((600, 1260),),
+    )
+    assert status("상시(05:00-01:00)", TUE, "00:30") is True  # past midnight
+    assert status("상시(05:00-01:00)", TUE, "03:00") is False
+    assert parse_hours("상시") == Schedule(always_open=True)
+
+
+def test_a_facility_note_after_two_dots():
+    # toilets (4 rows)
+    for text in ("24시간..자연발효식(와변기)", "24시간..재래식화장실을 포세식화장실로 개선"):
+        assert parse_hours(text) == Schedule(always_open=True), text
+
+
+def test_a_bare_24_and_a_fill_series_of_24_hours():
+    # campsites: "24" (13 rows, one 군, no other hours) and "00:00~24:01" … "00:00~24:13"
+    # (13 consecutive rows of one 시, after "00:00~24:00")
+    assert parse_stay_times("24") == Schedule(always_open=True)
+    assert parse_hours("24") == Schedule(always_open=True)
+    for minute in (1, 9, 13):
+        assert parse_stay_times(f"00:00~24:{minute:02d}") == Schedule(always_open=True)
+    # only a 00:00 start makes it the whole day: "09:00~24:13" runs to 00:13
+    assert status("09:00~24:13", TUE, "00:10") is True
+    assert parse_hours("24일") is None
+
+
+def test_campsite_stays_with_start_and_end_days_and_after_a_season():
+    for text, stay in (
+        ("지정일:14:00~익일11:00", (840, 660)),
+        ("예약시작일 14:00~종료일 11:00", (840, 660)),
+        ("사용시작일 14시~ 사용종료일 12시", (840, 720)),
+    ):
+        assert parse_stay_times(text) == Schedule(stay=stay), text
+    s = parse_stay_times("매년 5.16~10.30 지정일 14:00~익일12:00")
+    assert s is not None and s.stay == (840, 720)
+    assert s.is_open(at("2026-01-10", "12:00")) is False  # outside the season
+    assert s.is_open(at("2026-06-10", "12:00")) is None
+    s = parse_stay_times("성수기(7~8월만 이용), 지정일 14:00 ~ 익일 13:00")
+    assert s is not None and s.stay == (840, 780)
+    assert s.is_open(at("2026-09-10", "12:00")) is False
+    assert s.is_open(at("2026-08-10", "12:00")) is None
+    s = parse_stay_times("연중무휴(지정일 14:00~다음날 11:00)")
+    assert s is not None and s.always_open and s.stay == (840, 660)
+    # days within a season are not kept with a stay: not read rather than read in part wrongly
+    assert parse_stay_times("매년 7~8월 (금~일)14:00~익일 11:00") is None
+
+
+def test_texts_that_state_no_times_are_not_read():
+    # toilets: 정시 (674 rows), 업무시간 (148), 정시개방 (55), durations ("9시간", 172);
+    # campsites: 1일 (53), 유동적임 (27), a check-out alone
+    for text in ("정시개방", "근무시간 개방", "올림픽공원 개방 시간 내", "9시간", "13시간30분"):
+        assert parse_hours(text) is None, text
+    for text in ("1일", "유동적임", "1박2일(익일 정오 12시)", "익일11시까지", "제한없음"):
+        assert parse_stay_times(text) is None, text
