@@ -15,10 +15,6 @@ _STAY = re.compile(
     rf"(?P<next>익일|다음\s*날|2\s*일|퇴\s*:?|(?:사용\s*)?종료일)?\s*(?P<check_out>{_TIME})\s*"
     r"(?:기준)?"
 )
-# What a stay may follow: "연중무휴(지정일 14:00~다음날 11:00)", "매년 5.16~10.30 지정일 …",
-# "성수기(7~8월만 이용), 지정일 …"
-_STAY_START = re.compile(r"(?<![\d가-힣])(?:지정일|\d)")
-_SEASON_WORDS = re.compile(r"매년|성수기|만\s*이용")
 _OPEN_SEASON = re.compile(r"(?:개장)?\s*\(?\s*(?P<season>[^()]+?)\s*\)?")
 
 
@@ -30,8 +26,9 @@ def parse_stay_times(text: str | None) -> Schedule | None:
     check-in, so a time range is kept as `Schedule.stay` (check-in, check-out) with the
     status unknown ("지정일:14:00~익일11:00", "예약시작일 14:00~종료일 11:00"). Always-open
     statements ("24시간", "연중무휴") are opening hours, and a season alone ("개장(4월~11월)",
-    "하절기") says the campsite is closed outside it; either may come before a stay
-    ("매년 5.16~10.30 지정일 14:00~익일12:00").
+    "하절기") says the campsite is closed outside it. A stay after either
+    ("매년 5.16~10.30 지정일 14:00~익일12:00") is not read: a schedule with a stay says
+    nothing of when the campsite is open.
     """
     if text is None:
         return None
@@ -47,28 +44,14 @@ def parse_stay_times(text: str | None) -> Schedule | None:
 
 
 def _stay(text: str) -> Schedule | None:
-    """A stay alone, or after an always-open statement or the season the campsite is open."""
-    for at in (0, *(m.start() for m in _STAY_START.finditer(text))):
-        lead, rest = text[:at], text[at:]
-        if lead.rstrip().endswith("("):
-            rest = rest.removesuffix(")")
-        m = _STAY.fullmatch(rest.strip())
-        if m is None:
-            continue
-        try:
-            stay = (_clock_minutes(m["check_in"]), _clock_minutes(m["check_out"]))
-        except _Unparseable:
-            return None
-        if not (stay[0] < DAY and stay[1] <= DAY):
-            return None
-        lead = lead.strip(" ,(")
-        if not lead:
-            return Schedule(stay=stay)
-        before = parse_hours(lead)
-        if before is None or not before.always_open:
-            before = _open_season(_SEASON_WORDS.sub(" ", lead))
-        return None if before is None else replace(before, stay=stay)
-    return None
+    m = _STAY.fullmatch(text)
+    if m is None:
+        return None
+    try:
+        stay = (_clock_minutes(m["check_in"]), _clock_minutes(m["check_out"]))
+    except _Unparseable:
+        return None
+    return Schedule(stay=stay) if stay[0] < DAY and stay[1] <= DAY else None
 
 
 def _open_season(text: str) -> Schedule | None:
@@ -78,9 +61,7 @@ def _open_season(text: str) -> Schedule | None:
     except _Unparseable:
         return None
     if len(tokens) != 1 or tokens[0][0] != "season":
-        tokens = [tok for tok in tokens if tok[0] != "bracket"]
-        if len(tokens) != 1 or tokens[0][0] != "season":
-            return None
+        return None
     spans, name, around = tokens[0][1]
     closed = _by_day_type(dict.fromkeys(DAY_TYPES, ()))
     seasons = [Season(start, end, Schedule(), name, around) for start, end in spans]
