@@ -249,6 +249,7 @@ def _day_values(
     """
     default: Intervals | None = None
     explicit: dict[str, Intervals] = {}
+    named_with: dict[str, int] = {}  # how many day types the clause that set `explicit` named
     closed: set[str] = set()
     weekdays: dict[str, Intervals] = {}  # hours of single weekdays ("화~금 09:00~18:00")
     for days, body in clauses:
@@ -267,9 +268,17 @@ def _day_values(
                 raise _Unparseable("hours for national days without public holidays")
             if day in DAY_TYPES:
                 value: Intervals = () if body is None else body
+                width = len(days & _EVERY_DAY_TYPE)
                 if explicit.get(day, value) != value:
-                    raise _Unparseable(f"two sets of hours for {day}")
+                    # "주말 09~22시(일요일 휴관)": one day type closed within a group given hours
+                    if value == () and width == 1 < named_with[day]:
+                        pass
+                    elif explicit[day] == () and named_with[day] == 1 < width:
+                        continue
+                    else:
+                        raise _Unparseable(f"two sets of hours for {day}")
                 explicit[day] = value
+                named_with[day] = width
             elif body is None:
                 closed.add(day)
             elif day in WEEKDAY_NAMES:

@@ -432,3 +432,28 @@ def test_texts_that_state_no_times_are_not_read():
         assert parse_hours(text) is None, text
     for text in ("1일", "유동적임", "1박2일(익일 정오 12시)", "익일11시까지", "제한없음"):
         assert parse_stay_times(text) is None, text
+
+
+def test_one_day_closed_within_a_group_given_hours():
+    # toilets (4 rows): the single day's closure wins over the group's hours, either order
+    for text in (
+        "평일09-22시, 주말 09~22시(일요일 휴관)",
+        "(평일)05:00-22:00+(주말)05:00-14:00+일요일폐쇄",
+    ):
+        assert status(text, SAT, "10:00") is True, text
+        assert status(text, SUN_2, "10:00") is False, text
+    assert status("일요일 휴관, 주말 09~22시", SUN_2, "10:00") is False
+    assert parse_hours("주말 09~18시, 주말 휴관") is None  # the same group twice: a contradiction
+
+
+def test_a_label_before_bracketed_hours():
+    # toilets: "개방구분(…)", "근무시간(…)"; the label alone states no times
+    s = parse_hours("개방구분(평일(06:00~22:00),토요일(06:00~12:00),일요일(휴관))")
+    assert s is not None and (s.weekday, s.saturday, s.sunday) == (
+        ((360, 1320),),
+        ((360, 720),),
+        (),
+    )
+    assert parse_hours("근무시간(월~금, 09:00~18:00)") == Schedule(weekday=((540, 1080),))
+    for text in ("업무시간", "근무시간 개방"):
+        assert parse_hours(text) is None, text
