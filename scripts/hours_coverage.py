@@ -11,6 +11,7 @@ compared before and after a parser change without a store:
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,8 @@ from layers import registry
 from layers.spec import LayerSpec
 
 TARGET = 0.90
+# a clock time ("09:00", "9시", "09~18") as opposed to a duration ("9시간") or none at all
+_CLOCK_TIME = re.compile(r"\d\s*:\s*\d|\d\s*시(?!\s*간)|\d\s*[~\-]\s*\d")
 
 
 def main(argv: list[str]) -> int:
@@ -74,6 +77,12 @@ def _report(label: str, spec: LayerSpec, candidates: list[Candidate], top: int) 
         f"{label}: {len(candidates)} rows, {texts} non-blank hours texts,"
         f" {structured} structured = {share:.1%}{mark}"
     )
+    timeless = sum(n for text, n in unparsed.items() if not _CLOCK_TIME.search(text))
+    if unparsed:
+        print(
+            f"  unparsed {texts - structured}: {timeless} state no clock time,"
+            f" {texts - structured - timeless} do"
+        )
     for text, n in unparsed.most_common(top):
         print(f"  {n:6d}  {text!r}")
 

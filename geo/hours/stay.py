@@ -10,10 +10,12 @@ from geo.hours.text import parse_hours
 from geo.hours.tokens import _tokens
 
 _STAY = re.compile(
+    # "야영데크:14:00~13:00": the kind of pitch before the times
+    r"\(?\s*(?:[가-힣]+\s*:\s*)?"
     rf"(?:지정일\s*:?|당일|전일|1\s*일|입\s*:?|(?:예약|사용)\s*시작일)?\s*(?P<check_in>{_TIME})"
     r"\s*(?:\([^)]*\))?\s*(?:[~\-]|퇴\s*:?|(?=익일))\s*"
     rf"(?P<next>익일|다음\s*날|2\s*일|퇴\s*:?|(?:사용\s*)?종료일)?\s*(?P<check_out>{_TIME})\s*"
-    r"(?:기준)?"
+    r"(?:기준)?\s*\)?"
 )
 _OPEN_SEASON = re.compile(r"(?:개장)?\s*\(?\s*(?P<season>[^()]+?)\s*\)?")
 

@@ -414,6 +414,8 @@ def test_campsite_stays_with_start_and_end_days():
         ("지정일:14:00~익일11:00", (840, 660)),
         ("예약시작일 14:00~종료일 11:00", (840, 660)),
         ("사용시작일 14시~ 사용종료일 12시", (840, 720)),
+        ("야영데크:14:00~13:00", (840, 780)),  # the kind of pitch first
+        ("(09:00~22:00)", (540, 1320)),
     ):
         assert parse_stay_times(text) == Schedule(stay=stay), text
     # a stay after a season or 연중무휴 is not read: a stay comes without opening hours
@@ -421,6 +423,7 @@ def test_campsite_stays_with_start_and_end_days():
         "매년 5.16~10.30 지정일 14:00~익일12:00",
         "연중무휴(지정일 14:00~다음날 11:00)",
         "매년 7~8월 (금~일)14:00~익일 11:00",
+        "야영데크:14:00~13:00, 카라반: 14:00~11:00",  # two kinds of pitch, two stays
     ):
         assert parse_stay_times(text) is None, text
 
