@@ -43,6 +43,13 @@ def _normalise_text(text: str) -> str:
     t = re.sub(r"^[가-힣]+\s*관람\s*시간\s*,?", "", t)  # "창경궁 관람시간, 월요일 휴관 …"
     # "상시(10:00~21:00)": the category word (상시 / 정시) of the toilet data before the hours
     t = re.sub(r"^상시\s*(?=\(\s*\d{1,2}\s*[:시]\s*\d*\s*[~\-])", "", t)
+    # "동절기폐쇄(11/20~익년3/15)": the dates in brackets say when the named season is
+    t = re.sub(
+        r"(?:하절기|동절기|여름철|겨울철)\s*([가-힣]*)\s*\(\s*(\d{1,2}\s*[./]\s*\d{1,2})\s*~\s*"
+        r"(?:익년\s*)?(\d{1,2}\s*[./]\s*\d{1,2})\s*\)",
+        r"\2~\3 \1",
+        t,
+    )
     # "24시간..자연발효식(와변기)": a note on the facility after "..", not hours
     t = re.sub(r"\.{2,}[^\d]*$", "", t)
     # "00:00~24:01" … "00:00~24:13" down consecutive rows of one agency (a spreadsheet fill

@@ -460,3 +460,15 @@ def test_a_label_before_bracketed_hours():
     assert parse_hours("근무시간(월~금, 09:00~18:00)") == Schedule(weekday=((540, 1080),))
     for text in ("업무시간", "근무시간 개방"):
         assert parse_hours(text) is None, text
+
+
+def test_a_named_season_with_its_dates_and_a_closed_period():
+    # toilets: the dates in brackets say when 동절기 is (3 rows); a flood-prevention period
+    text = "06:00~18:00+동절기폐쇄(11/20~익년3/15)"
+    assert status(text, "2026-01-10", "10:00") is False
+    assert status(text, "2026-11-25", "10:00") is False
+    assert status(text, "2026-05-11", "10:00") is True
+    assert status(text, "2026-05-11", "19:00") is False
+    text = "상시(6.30 ~ 10.15 수방기간 제외)"
+    assert status(text, "2026-08-10", "10:00") is False
+    assert status(text, "2026-05-10", "03:00") is True
