@@ -51,7 +51,7 @@ def _normalise_text(text: str) -> str:
         t,
     )
     # "24시간..자연발효식(와변기)": a note on the facility after "..", not hours
-    t = re.sub(r"\.{2,}[^\d]*$", "", t)
+    t = re.sub(r"\.{2,}(?![^\d]*(?:요일|평\s*일|주\s*말|휴|운영|개방))[^\d]*$", "", t)
     # "00:00~24:01" … "00:00~24:13" down consecutive rows of one agency (a spreadsheet fill
     # series from "00:00~24:00"): no end past midnight of a 00:00 start can be opening hours
     t = re.sub(r"(?<![\d:])00:00\s*~\s*24:[0-5]\d(?![\d:])", "00:00~24:00", t)

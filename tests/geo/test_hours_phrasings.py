@@ -395,6 +395,8 @@ def test_a_facility_note_after_two_dots():
     # toilets (4 rows)
     for text in ("24시간..자연발효식(와변기)", "24시간..재래식화장실을 포세식화장실로 개선"):
         assert parse_hours(text) == Schedule(always_open=True), text
+    # what follows ".." is kept when it speaks of days or closures
+    assert status("09:00~18:00..주말 휴무", SAT, "10:00") is False
 
 
 def test_a_bare_24_and_a_fill_series_of_24_hours():
