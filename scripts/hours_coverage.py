@@ -14,10 +14,11 @@ import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
-from etl.jobs import default_inputs
-from etl.load import Candidate, InputFile, LayerReport, LoadRefused, read_candidates
+from etl.load.inputs import InputFile, LoadRefused, default_inputs
+from etl.load.rows import Candidate, read_rows
 from layers import registry
 from layers.spec import LayerSpec
 
@@ -53,13 +54,13 @@ def main(argv: list[str]) -> int:
             _report(
                 label,
                 spec,
-                read_candidates(spec, files, LayerReport(layer_id), kind=kind),
+                read_rows(spec, files, kind=kind).rows,
                 args.top,
             )
     return 0
 
 
-def _report(label: str, spec: LayerSpec, candidates: list[Candidate], top: int) -> None:
+def _report(label: str, spec: LayerSpec, candidates: Sequence[Candidate], top: int) -> None:
     texts = structured = 0
     unparsed: Counter[str] = Counter()
     for c in candidates:
