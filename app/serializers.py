@@ -13,9 +13,10 @@ from flask import Response, current_app, render_template, request
 
 from app import links, messages
 from app.links import link, segment, url
-from app.params import ItemsParams, NearParams, queryables
+from app.params import ItemsParams, NearParams
 from geo.hours import Schedule
 from layers import export, registry
+from layers.queryables import queryables
 from layers.record import FeatureRecord
 from layers.store import Hit, LayerInfo
 from layers.store.nearme import NearAnswer, NearHit, Snapshot
