@@ -11,10 +11,10 @@ from sqlalchemy.dialects import postgresql
 
 from layers import fields
 from layers.record import FeatureRecord
+from layers.store.embedded import gpkg
 from layers.store.postgis import engine_url
 from layers.store.postgis import schema as pg_schema
 from layers.store.postgis.queries import FEATURE_COLUMNS
-from layers.store.embedded import gpkg
 
 # the columns of the feature table that are not common fields: (type, nullable)
 STORE_COLUMNS = {
