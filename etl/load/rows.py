@@ -84,7 +84,7 @@ class Candidate:
 
     def reject(self, layer: str, reason: str, detail: str = "") -> Reject:
         """This row rejected, with its position when it has a usable one (the audit maps it)."""
-        reject = row_reject(layer, self.file, self.row, reason, detail, self.norm.name)
+        reject = _row_reject(layer, self.file, self.row, reason, detail, self.norm.name)
         lon, lat = self.lon, self.lat
         if math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90:
             return replace(reject, lon=coordinate(lon), lat=coordinate(lat))
@@ -171,16 +171,16 @@ def _candidate(
     """One row mapped and normalised, or why it cannot be used."""
     problem = _row_problem(row)
     if problem is not None:
-        return row_reject(spec.id, inp, row_number, *problem)
+        return _row_reject(spec.id, inp, row_number, *problem)
     mapped = match.map_row(row)
     try:
         norm = spec.normalise(match.schema.id, mapped)
     except Exception as exc:  # a rule that trips on odd data rejects the row, not the load
-        return row_reject(spec.id, inp, row_number, "unparsable row", repr(exc)[:200])
+        return _row_reject(spec.id, inp, row_number, "unparsable row", repr(exc)[:200])
     if norm.reject:
-        return row_reject(spec.id, inp, row_number, norm.reject, name=norm.name)
+        return _row_reject(spec.id, inp, row_number, norm.reject, name=norm.name)
     if not norm.name:
-        return row_reject(spec.id, inp, row_number, "no name")
+        return _row_reject(spec.id, inp, row_number, "no name")
     coords = match.schema.coords
     if coords is None:
         return Candidate(inp, row_number, match, mapped, norm)
@@ -188,7 +188,7 @@ def _candidate(
         x = parse_number(mapped.get(coords.x), decimal_comma=decimal_comma)
         y = parse_number(mapped.get(coords.y), decimal_comma=decimal_comma)
     except BadNumber as exc:
-        return row_reject(spec.id, inp, row_number, "unparsable number", str(exc), norm.name)
+        return _row_reject(spec.id, inp, row_number, "unparsable number", str(exc), norm.name)
     return Candidate(inp, row_number, match, mapped, norm, x, y)
 
 
@@ -231,7 +231,7 @@ def _row_problem(row: Mapping[str, str | None]) -> tuple[str, str] | None:
     return None
 
 
-def row_reject(
+def _row_reject(
     layer: str, inp: InputFile, row: int, reason: str, detail: str = "", name: str | None = None
 ) -> Reject:
     return Reject(layer=layer, file=inp.path.name, row=row, reason=reason, detail=detail, name=name)
