@@ -13,16 +13,7 @@ from etl.jobs import DeriveInputs, JobSettings, LoadOptions, finish_point_layer,
 from layers import registry
 from layers.clean import tidy_text
 from layers.record import FeatureRecord
-from layers.spec import (
-    Coords,
-    Derivation,
-    Field,
-    Icon,
-    LayerSpec,
-    Mapped,
-    Normalised,
-    SourceSchema,
-)
+from layers.spec import Coords, Derivation, Field, Icon, LayerSpec, Mapped, Normalised, SourceSchema
 from layers.store import open_store
 from tests.conftest import source_dir
 
