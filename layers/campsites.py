@@ -16,7 +16,17 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import (
+    LON_LAT,
+    Coords,
+    Field,
+    Icon,
+    LayerSpec,
+    Mapped,
+    Normalised,
+    Shape,
+    SourceSchema,
+)
 
 # The KCISA table's facility counts: canonical field -> (column, label_ko, label_en).
 _KCISA_COUNTS: dict[str, tuple[str, str, str]] = {
@@ -54,7 +64,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "updated_at": ("데이터기준일자",),
         },
         required=("name", "campsite_type", "lat", "lon", "sites"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=(),
         key_unique=False,
     ),
@@ -97,7 +107,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "updated_at": ("CMPSI_INFO_DATA_STNDD_DTM",),
         },
         required=("campsite_id", "name", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("campsite_id",),
     ),
 )
