@@ -24,6 +24,11 @@ def _content(*pairs: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {media: {"schema": schema} for media, schema in pairs}
 
 
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema object with these members, the `required` ones always present."""
+    return {"type": "object", "required": required, "properties": properties}
+
+
 HTML_SCHEMA: dict[str, Any] = {"type": "string"}
 
 
@@ -283,61 +288,56 @@ def paths() -> dict[str, Any]:
     return out
 
 
-LINK: dict[str, Any] = {
-    "type": "object",
-    "required": ["href", "rel"],
-    "properties": {
+LINK: dict[str, Any] = _object(
+    ["href", "rel"],
+    {
         "href": {"type": "string"},
         "rel": {"type": "string"},
         "type": {"type": "string"},
         "title": {"type": "string"},
     },
-}
+)
 
-POINT: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "coordinates"],
-    "properties": {
+POINT: dict[str, Any] = _object(
+    ["type", "coordinates"],
+    {
         "type": {"type": "string", "enum": ["Point"]},
         "coordinates": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}},
     },
-}
+)
 
 
 def _feature(properties: dict[str, Any], **more: Any) -> dict[str, Any]:
     """A GeoJSON point Feature's schema with these `properties` (and more members)."""
-    return {
-        "type": "object",
-        "required": ["type", "id", "geometry", "properties"],
-        "properties": {
+    return _object(
+        ["type", "id", "geometry", "properties"],
+        {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "string"},
             "geometry": POINT,
             "properties": properties,
             **more,
         },
-    }
+    )
 
 
 def _feature_collection(feature: str, required: list[str], **more: Any) -> dict[str, Any]:
     """A FeatureCollection's schema whose features are the `feature` schema."""
-    return {
-        "type": "object",
-        "required": required,
-        "properties": {
+    return _object(
+        required,
+        {
             "type": {"type": "string", "enum": ["FeatureCollection"]},
             "features": {"type": "array", "items": _ref(feature)},
             **more,
         },
-    }
+    )
 
 
 SCHEMAS: dict[str, Any] = {
     "Link": LINK,
-    "Problem": {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
+    "Problem": _object(
+        ["type", "title", "status", "detail"],
+        {
             "type": {"type": "string"},
             "title": {"type": "string"},
             "status": {"type": "integer"},
@@ -346,25 +346,21 @@ SCHEMAS: dict[str, Any] = {
             "instance": {"type": "string"},
             "parameter": {"type": "string", "description": "The offending parameter."},
         },
-    },
-    "LandingPage": {
-        "type": "object",
-        "required": ["links"],
-        "properties": {
+    ),
+    "LandingPage": _object(
+        ["links"],
+        {
             "title": {"type": "string"},
             "description": {"type": "string"},
             "links": {"type": "array", "items": _ref("Link")},
         },
-    },
-    "Conformance": {
-        "type": "object",
-        "required": ["conformsTo"],
-        "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
-    },
-    "Collection": {
-        "type": "object",
-        "required": ["id", "links"],
-        "properties": {
+    ),
+    "Conformance": _object(
+        ["conformsTo"], {"conformsTo": {"type": "array", "items": {"type": "string"}}}
+    ),
+    "Collection": _object(
+        ["id", "links"],
+        {
             "id": {"type": "string"},
             "title": {"type": "string"},
             "description": {"type": "string"},
@@ -379,15 +375,14 @@ SCHEMAS: dict[str, Any] = {
             "itemCount": {"type": "integer"},
             "data_version": {"type": "string", "nullable": True},
         },
-    },
-    "Collections": {
-        "type": "object",
-        "required": ["links", "collections"],
-        "properties": {
+    ),
+    "Collections": _object(
+        ["links", "collections"],
+        {
             "links": {"type": "array", "items": _ref("Link")},
             "collections": {"type": "array", "items": _ref("Collection")},
         },
-    },
+    ),
     "Feature": _feature({"type": "object"}, links={"type": "array", "items": _ref("Link")}),
     "FeatureCollection": _feature_collection(
         "Feature",
@@ -398,10 +393,9 @@ SCHEMAS: dict[str, Any] = {
         links={"type": "array", "items": _ref("Link")},
     ),
     "NearFeature": _feature(
-        {
-            "type": "object",
-            "required": ["layer", "distance_m", "open_status", "name"],
-            "properties": {
+        _object(
+            ["layer", "distance_m", "open_status", "name"],
+            {
                 "layer": {"type": "string", "enum": list(registry.LAYER_IDS)},
                 "distance_m": {"type": "number", "minimum": 0},
                 "open_status": {"type": "string", "enum": ["open", "closed", "unknown"]},
@@ -410,7 +404,7 @@ SCHEMAS: dict[str, Any] = {
                 "wheelchair": {"type": "boolean", "nullable": True},
                 "details": {"type": "object"},
             },
-        }
+        )
     ),
     "NearCollection": _feature_collection(
         "NearFeature",
@@ -437,10 +431,9 @@ SCHEMAS: dict[str, Any] = {
             "description": "With labels=true: labels of the common fields and values.",
         },
     ),
-    "LayerLabels": {
-        "type": "object",
-        "required": ["layers", "labels"],
-        "properties": {
+    "LayerLabels": _object(
+        ["layers", "labels"],
+        {
             "layers": {
                 "type": "object",
                 "description": "Each layer's title and field labels, by layer id.",
@@ -451,11 +444,10 @@ SCHEMAS: dict[str, Any] = {
             },
             "labels": {"type": "object", "description": "Labels of the common fields and values."},
         },
-    },
-    "Ready": {
-        "type": "object",
-        "required": ["status", "data_versions"],
-        "properties": {
+    ),
+    "Ready": _object(
+        ["status", "data_versions"],
+        {
             "status": {"type": "string"},
             "data_versions": {"type": "object", "additionalProperties": {"type": "string"}},
             "layers_not_loaded": {"type": "array", "items": {"type": "string"}},
@@ -466,7 +458,7 @@ SCHEMAS: dict[str, Any] = {
                 "primary, 0 when it has replayed all it received; null without a replica",
             },
         },
-    },
+    ),
 }
 
 _ERROR_TEXT = {
