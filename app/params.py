@@ -18,6 +18,7 @@ from app.messages import LANGS, Lang, choose_lang
 from geo.hours import KST
 from geo.korea import in_korea, looks_swapped
 from layers import export, registry
+from layers.bilingual import Bilingual
 from layers.spec import Field
 
 NEAR_LIMIT_DEFAULT, NEAR_LIMIT_MAX = 10, 100
@@ -164,12 +165,8 @@ PLAIN_PARAMS: tuple[Param, ...] = (LANG,)
 class Queryable:
     name: str
     type: Literal["string", "integer", "number", "boolean"]
-    title_ko: str
-    title_en: str
+    title: Bilingual
     enum: tuple[str, ...] = ()
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_ko
 
 
 _JSON_TYPES: dict[str, Literal["string", "integer", "number", "boolean"]] = {
@@ -181,11 +178,11 @@ _JSON_TYPES: dict[str, Literal["string", "integer", "number", "boolean"]] = {
 }
 
 COMMON_QUERYABLES: tuple[Queryable, ...] = (
-    Queryable("name", "string", "이름", "Name"),
-    Queryable("sido", "string", "시도", "Province"),
-    Queryable("sigungu", "string", "시군구", "District"),
-    Queryable("fee", "string", "요금", "Fee", ("free", "paid", "unknown")),
-    Queryable("wheelchair", "boolean", "휠체어 이용", "Wheelchair access"),
+    Queryable("name", "string", Bilingual("이름", "Name")),
+    Queryable("sido", "string", Bilingual("시도", "Province")),
+    Queryable("sigungu", "string", Bilingual("시군구", "District")),
+    Queryable("fee", "string", Bilingual("요금", "Fee"), ("free", "paid", "unknown")),
+    Queryable("wheelchair", "boolean", Bilingual("휠체어 이용", "Wheelchair access")),
 )
 
 
@@ -205,7 +202,7 @@ def _filterable(f: Field) -> bool:
 
 
 def _queryable(f: Field) -> Queryable:
-    return Queryable(f.name, _JSON_TYPES[f.type], f.label_ko, f.label_en)
+    return Queryable(f.name, _JSON_TYPES[f.type], f.label)
 
 
 def items_params(layer_id: str) -> tuple[Param, ...]:
@@ -214,7 +211,7 @@ def items_params(layer_id: str) -> tuple[Param, ...]:
         Param(
             q.name,
             {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})},
-            f"Only features whose {q.title_en.lower()} ({q.title_ko}) equals this value.",
+            f"Only features whose {q.title.en.lower()} ({q.title.ko}) equals this value.",
         )
         for q in queryables(layer_id)
     )

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from layers import registry
+from layers.bilingual import Bilingual
 from layers.record import FeatureRecord
 from layers.store.postgis import PostgisStore
 from tests.app.conftest import assert_problem
@@ -281,7 +282,7 @@ def test_errors(api: FlaskClient, url: str, status: int, code: str) -> None:
 def test_number_filters_compare_as_postgresql_prints_jsonb(raw: str, expected: str) -> None:
     from app.params import Queryable, filter_value
 
-    assert filter_value(Queryable("area_m2", "number", "면적", "Area"), raw) == expected
+    assert filter_value(Queryable("area_m2", "number", Bilingual("면적", "Area")), raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["1e999", "inf", "nan", "1e40"])
@@ -290,4 +291,4 @@ def test_unusable_number_filters_are_a_400(raw: str) -> None:
     from app.params import Queryable, filter_value
 
     with pytest.raises(InvalidParameter):
-        filter_value(Queryable("area_m2", "number", "면적", "Area"), raw)
+        filter_value(Queryable("area_m2", "number", Bilingual("면적", "Area")), raw)
