@@ -36,6 +36,7 @@ from layers.spec import (
     Shape,
     SourceSchema,
 )
+from layers.testing_sites import AS_PUBLISHED
 
 PARKING = "parking"
 SITES = "sites"
@@ -212,13 +213,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("distance_m", "float", Bilingual("진료소까지 거리(m)", "Distance to site (m)")),
     # the testing site's own attributes (props of `sites` rows)
-    Field("sido_text", "text", Bilingual("시도(원문)", "Province (as published)"), queryable=False),
-    Field(
-        "sigungu_text",
-        "text",
-        Bilingual("시군구(원문)", "District (as published)"),
-        queryable=False,
-    ),
+    *AS_PUBLISHED,
     Field("accessibility", "text", Bilingual("장애인 편의사항", "Accessibility"), queryable=False),
     Field("sampling", "bool", Bilingual("검체채취 가능", "Takes samples"), queryable=False),
 )

@@ -12,6 +12,17 @@ from __future__ import annotations
 from layers.bilingual import Bilingual
 from layers.spec import Field, Icon, LayerSpec, Mapped, Normalised, Shape
 
+# A site's 시도/시군구 as its list publishes them (the parking layer carries them too).
+AS_PUBLISHED: tuple[Field, ...] = (
+    Field("sido_text", "text", Bilingual("시도(원문)", "Province (as published)"), queryable=False),
+    Field(
+        "sigungu_text",
+        "text",
+        Bilingual("시군구(원문)", "District (as published)"),
+        queryable=False,
+    ),
+)
+
 FIELDS: tuple[Field, ...] = (
     Field("kind", "text", Bilingual("종류", "Kind (kdca_screening/mohw_screening/safe_hospital)")),
     Field("weekday_hours", "text", Bilingual("평일 운영시간", "Weekday hours")),
@@ -25,13 +36,7 @@ FIELDS: tuple[Field, ...] = (
         "int",
         Bilingual("반경 내 무료 주차장 수", "Free parking lots within the radius"),
     ),
-    Field("sido_text", "text", Bilingual("시도(원문)", "Province (as published)"), queryable=False),
-    Field(
-        "sigungu_text",
-        "text",
-        Bilingual("시군구(원문)", "District (as published)"),
-        queryable=False,
-    ),
+    *AS_PUBLISHED,
     Field("also_in", "json", Bilingual("다른 목록", "Also listed in"), queryable=False),
 )
 
