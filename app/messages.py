@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers import registry
+from layers import fields, registry
 from layers.bilingual import DEFAULT_LANG, LANGS, Bilingual, Lang
 
 __all__ = ["DEFAULT_LANG", "LANGS", "Bilingual", "Lang"]
@@ -158,22 +158,9 @@ TITLES: dict[int, Bilingual] = {
     503: Bilingual("일시적으로 사용할 수 없음", "Service unavailable"),
 }
 
-# Labels of the common fields and of the values the API computes.
+# Labels of the common fields (layers/fields.py declares them) and of the values the API computes.
 LABELS: dict[str, Bilingual] = {
-    "id": Bilingual("식별자", "Id"),
-    "layer": Bilingual("레이어", "Layer"),
-    "name": Bilingual("이름", "Name"),
-    "address": Bilingual("주소", "Address"),
-    "sido": Bilingual("시도", "Province"),
-    "sigungu": Bilingual("시군구", "District"),
-    "phone": Bilingual("전화번호", "Phone"),
-    "opening_hours_raw": Bilingual("운영시간", "Opening hours"),
-    "opening_hours": Bilingual("운영시간(구조화)", "Opening hours (structured)"),
-    "fee": Bilingual("요금", "Fee"),
-    "fee_text": Bilingual("요금 안내", "Fee details"),
-    "wheelchair": Bilingual("휠체어 이용", "Wheelchair access"),
-    "source": Bilingual("출처", "Source"),
-    "updated_at": Bilingual("데이터 기준일", "Updated"),
+    **fields.LABELS,
     "distance_m": Bilingual("거리(m)", "Distance (m)"),
     "open_status": Bilingual("지금 운영", "Open now"),
     "details": Bilingual("세부 정보", "Details"),
