@@ -416,11 +416,6 @@ def text(key: str, lang: str, **values: Any) -> str:
     return MESSAGES[key](lang).format(**values)
 
 
-def label(name: str, lang: str) -> str:
-    known = LABELS.get(name)
-    return known(lang) if known else name
-
-
 def in_lang(texts: dict[str, Bilingual], lang: str) -> dict[str, str]:
     """A table of texts, each in `lang`."""
     return {key: value(lang) for key, value in texts.items()}
@@ -440,7 +435,7 @@ def script_text(lang: str) -> dict[str, str]:
     """What the pages' scripts show, the value labels (`prop.value`) included."""
     labels = in_lang(SCRIPT_TEXT, lang)
     for prop, values in VALUE_LABELS.items():
-        labels.update({f"{prop}.{value}": label(lang) for value, label in values.items()})
+        labels.update({f"{prop}.{value}": name(lang) for value, name in values.items()})
     return labels
 
 
