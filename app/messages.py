@@ -437,17 +437,3 @@ def script_text(lang: str) -> dict[str, str]:
     for prop, values in VALUE_LABELS.items():
         labels.update({f"{prop}.{value}": name(lang) for value, name in values.items()})
     return labels
-
-
-def choose_lang(param: str | None, accept_language: str | None) -> Lang:
-    """`lang` when it is ko or en; else the better of them in Accept-Language; else Korean."""
-    if param in LANGS:
-        return param
-    if accept_language:
-        from werkzeug.datastructures import LanguageAccept
-        from werkzeug.http import parse_accept_header
-
-        best = parse_accept_header(accept_language, LanguageAccept).best_match(LANGS)
-        if best in LANGS:
-            return best
-    return DEFAULT_LANG
