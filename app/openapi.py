@@ -213,7 +213,7 @@ def _ogc_paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            f"Features of {layer_id} ({registry.get(layer_id).title.en}), with its property "
             "filters",
             items_params(layer_id),
             _geojson_or_html("FeatureCollection"),
@@ -238,7 +238,7 @@ def _download_paths() -> dict[str, Any]:
             schema = _ref("FeatureCollection") if suffix == "geojson" else {"type": "string"}
             out[f"/download/{layer_id}.{suffix}"] = _operation(
                 f"{operation_prefix}_{layer_id}",
-                f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features "
+                f"All (or filtered) {layer_id} ({registry.get(layer_id).title.en}) features "
                 f"as {what}",
                 DOWNLOAD_PARAMS,
                 _content((media_type, schema)),
@@ -496,7 +496,7 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                f"{messages.capitalised(messages.layers_in_words().en)} in South Korea: near-me "
                 "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."
