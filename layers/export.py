@@ -15,6 +15,7 @@ from typing import Any, Literal
 import orjson
 
 from layers import registry
+from layers.bilingual import Bilingual
 from layers.record import COMMON_FIELDS, FeatureRecord
 from layers.spec import Field
 
@@ -29,7 +30,11 @@ COMMON_PROPERTIES: tuple[str, ...] = tuple(f for f in COMMON_FIELDS if f != "id"
 
 # Props the loader adds to any layer's features (not declared by the layer specs).
 EXTRA_FIELDS: tuple[Field, ...] = (
-    Field("geocode_precision", "text", "주소로 찾은 위치의 정확도", "Geocoded location precision"),
+    Field(
+        "geocode_precision",
+        "text",
+        Bilingual("주소로 찾은 위치의 정확도", "Geocoded location precision"),
+    ),
 )
 
 

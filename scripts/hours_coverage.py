@@ -11,7 +11,6 @@ compared before and after a parser change without a store:
 
 import argparse
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -19,12 +18,11 @@ from pathlib import Path
 
 from etl.load.inputs import InputFile, LoadRefused, default_inputs
 from etl.load.rows import Candidate, read_rows
+from geo.hours import states_clock_time
 from layers import registry
 from layers.spec import LayerSpec
 
 TARGET = 0.90
-# a clock time ("09:00", "9시", "09~18") as opposed to a duration ("9시간") or none at all
-_CLOCK_TIME = re.compile(r"\d\s*:\s*\d|\d\s*시(?!\s*간)|\d\s*[~\-]\s*\d")
 
 
 def main(argv: list[str]) -> int:
@@ -78,7 +76,7 @@ def _report(label: str, spec: LayerSpec, candidates: Sequence[Candidate], top: i
         f"{label}: {len(candidates)} rows, {texts} non-blank hours texts,"
         f" {structured} structured = {share:.1%}{mark}"
     )
-    timeless = sum(n for text, n in unparsed.items() if not _CLOCK_TIME.search(text))
+    timeless = sum(n for text, n in unparsed.items() if not states_clock_time(text))
     if unparsed:
         print(
             f"  unparsed {texts - structured}: {timeless} state no clock time,"
