@@ -13,6 +13,7 @@ from app.errors import InvalidParameter
 from app.messages import Lang
 from app.params import LANG, Param, checked, in_range, integer, lang_of, layer_list
 from layers import registry
+from layers.feature import place_feature
 from layers.store.places_search import MAX_QUERY_CHARS, MAX_TERMS, Place, terms
 
 PLACES_LIMIT_DEFAULT, PLACES_LIMIT_MAX = 10, 50
@@ -70,22 +71,6 @@ class PlacesParams:
         limit = integer(args, "limit", PLACES_LIMIT_DEFAULT)
         in_range("limit", limit, 1, PLACES_LIMIT_MAX)
         return cls(q=q, layers=layer_list(args), limit=limit, lang=lang)
-
-
-def place_feature(place: Place, lang: str) -> dict[str, Any]:
-    layer_title = registry.get(place.layer).title(lang) if place.layer else None
-    return {
-        "type": "Feature",
-        "id": place.id,
-        "geometry": {"type": "Point", "coordinates": [round(place.lon, 7), round(place.lat, 7)]},
-        "properties": {
-            "kind": place.kind,
-            "name": place.name,
-            "address": place.address,
-            "layer": place.layer,
-            "layer_title": layer_title,
-        },
-    }
 
 
 def places_collection(places: list[Place], q: PlacesParams) -> dict[str, Any]:
