@@ -22,13 +22,11 @@ from layers.store.nearme import NearAnswer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+_PART1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_PART3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 CONFORMANCE: tuple[str, ...] = (
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *(_PART1 + c for c in ("core", "geojson", "html", "oas30")),
+    *(_PART3 + c for c in ("queryables", "queryables-query-parameters")),
 )
 # other blueprints (tiles) add their conformance classes to this list in app.extensions
 CONFORMANCE_KEY = "sharemap.conformance"

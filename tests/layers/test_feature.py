@@ -3,6 +3,8 @@ common properties, and the near-me JSON spliced from its template as the dict se
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 from hypothesis import given
@@ -19,26 +21,16 @@ from layers.feature import (
     point,
     record_of_near_template,
 )
-from layers.record import FeatureRecord
 from layers.store.types import Place
+from tests.layers.store.synthetic import synthetic
 
-RECORD = FeatureRecord(
-    layer="public_toilets",
-    id="public_toilets:test:00001",
-    name="시청 화장실",
+# a record whose coordinates have more decimals than published
+RECORD = replace(
+    synthetic("public_toilets", 2)[1],
     lon=126.97803456789,
     lat=37.56649512345,
-    address="서울특별시 중구 세종대로 110",
-    sido="서울특별시",
-    sigungu="중구",
-    phone="02-120",
-    opening_hours_raw="24시간",
     opening_hours={"always": True},
-    fee="free",
     wheelchair=True,
-    source="synthetic.csv#2",
-    updated_at="2024-05-01",
-    props={"toilet_type": "공중화장실", "male_toilets": 3},
 )
 
 
