@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from layers import registry
-from layers.record import COMMON_FIELDS, FeatureRecord
+from layers import fields, registry
+from layers.record import FeatureRecord
 
 if TYPE_CHECKING:
     from layers.store.types import Place
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 COORD_DECIMALS = 7
 
 # The common properties of every feature, in output order (the id is the Feature's id).
-COMMON_PROPERTIES: tuple[str, ...] = tuple(f for f in COMMON_FIELDS if f != "id")
+COMMON_PROPERTIES: tuple[str, ...] = tuple(name for name in fields.NAMES if name != "id")
 
 
 def coordinate(value: float) -> float:
