@@ -13,11 +13,11 @@ from flask import Response, current_app, render_template, request
 
 from app import links, messages
 from app.links import link, segment, url
-from app.params import queryables
 from app.request_params.items import ItemsParams
 from app.request_params.near import NearParams
 from layers import export, registry
 from layers.feature import flat_feature
+from layers.queryables import queryables
 from layers.record import FeatureRecord
 from layers.store import LayerInfo
 from layers.store.nearme import NearAnswer
