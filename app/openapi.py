@@ -192,7 +192,7 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            f"Features of {layer_id} ({registry.get(layer_id).title.en}), with its property "
             "filters",
             items_params(layer_id),
             geojson_or_html("FeatureCollection"),
@@ -205,7 +205,7 @@ def paths() -> dict[str, Any]:
     for layer_id in registry.LAYER_IDS:
         out[f"/download/{layer_id}.geojson"] = _operation(
             f"downloadGeoJSON_{layer_id}",
-            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as one "
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title.en}) features as one "
             "RFC 7946 GeoJSON file, streamed",
             DOWNLOAD_PARAMS,
             _content((links.GEOJSON, _ref("FeatureCollection"))),
@@ -214,7 +214,7 @@ def paths() -> dict[str, Any]:
         )
         out[f"/download/{layer_id}.csv"] = _operation(
             f"downloadCSV_{layer_id}",
-            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as CSV "
+            f"All (or filtered) {layer_id} ({registry.get(layer_id).title.en}) features as CSV "
             "(UTF-8 with BOM; lon, lat, WKT)",
             DOWNLOAD_PARAMS,
             _content(("text/csv", {"type": "string"})),
@@ -477,7 +477,7 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                f"{messages.capitalised(messages.layers_in_words().en)} in South Korea: near-me "
                 "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."

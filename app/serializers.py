@@ -45,7 +45,7 @@ def html_response(template: str, lang: str, **context: Any) -> Response:
     page = render_template(
         template,
         lang=lang,
-        t=lambda pair: messages.pick(pair, lang),
+        t=messages.api_text(lang),
         root=links.base_url(),
         here=_here,
         **context,
@@ -131,21 +131,15 @@ def layer_labels(layer_id: str, lang: str) -> dict[str, Any]:
     spec = registry.get(layer_id)
     return {
         "title": spec.title(lang),
-        "fields": {
-            f.name: (f.label_en if lang == "en" else f.label_ko)
-            for f in export.layer_fields(layer_id)
-        },
+        "fields": {f.name: f.label(lang) for f in export.layer_fields(layer_id)},
     }
 
 
 @cache
 def common_labels(lang: str) -> dict[str, Any]:
-    labels: dict[str, Any] = {
-        name: messages.pick(pair, lang) for name, pair in messages.LABELS.items()
-    }
+    labels: dict[str, Any] = messages.in_lang(messages.LABELS, lang)
     labels["values"] = {
-        prop: {value: messages.pick(pair, lang) for value, pair in values.items()}
-        for prop, values in messages.VALUE_LABELS.items()
+        prop: messages.in_lang(values, lang) for prop, values in messages.VALUE_LABELS.items()
     }
     return labels
 
@@ -153,43 +147,25 @@ def common_labels(lang: str) -> dict[str, Any]:
 # -- OGC API Features --------------------------------------------------------------------------
 
 
-def _title(pair: tuple[str, str], lang: str) -> str:
-    return messages.pick(pair, lang)
-
-
 def landing(lang: str) -> dict[str, Any]:
-    en = lang == "en"
+    t = messages.api_text(lang)
     return {
-        "title": _title(messages.SERVICE_TITLE, lang),
-        "description": _title(messages.SERVICE_DESCRIPTION, lang),
+        "title": messages.SERVICE_TITLE(lang),
+        "description": messages.SERVICE_DESCRIPTION(lang),
         "links": [
-            link(
-                url("/", [("f", "json")]), "self", links.JSON, "This document" if en else "이 문서"
-            ),
-            link(
-                url("/", [("f", "html")]),
-                "alternate",
-                links.HTML,
-                "As HTML" if en else "HTML로 보기",
-            ),
+            link(url("/", [("f", "json")]), "self", links.JSON, t["this_document"]),
+            link(url("/", [("f", "html")]), "alternate", links.HTML, t["as_html"]),
             link(
                 url("/openapi.json"),
                 "service-desc",
                 links.OPENAPI,
                 "The API definition (OpenAPI 3.0)",
             ),
-            link(
-                url("/docs"), "service-doc", links.HTML, "API documentation" if en else "API 문서"
-            ),
+            link(url("/docs"), "service-doc", links.HTML, t["api_docs"]),
             link(url("/conformance"), "conformance", links.JSON, "Conformance classes"),
-            link(url("/collections"), "data", links.JSON, "Collections" if en else "컬렉션"),
-            link(
-                url("/near"),
-                "related",
-                links.HTML,
-                "Near me (phone page)" if en else "내 주변 찾기",
-            ),
-            link(messages.LICENCE_URL, "license", links.HTML, _title(messages.LICENCE_TITLE, lang)),
+            link(url("/collections"), "data", links.JSON, t["collections"]),
+            link(url("/near"), "related", links.HTML, t["near_page"]),
+            link(messages.LICENCE_URL, "license", links.HTML, messages.LICENCE_TITLE(lang)),
         ],
     }
 
@@ -209,7 +185,7 @@ def collections(infos: Mapping[str, LayerInfo | None], lang: str) -> dict[str, A
                 url(links.TILE_ARCHIVE_PATH),
                 "enclosure",
                 links.PMTILES,
-                _title(messages.TILE_ARCHIVE_TITLE, lang),
+                messages.TILE_ARCHIVE_TITLE(lang),
             ),
         ],
         "collections": [collection(layer_id, info, lang) for layer_id, info in infos.items()],
@@ -232,14 +208,13 @@ def sources(layer_id: str) -> list[dict[str, str]]:
 
 def collection(layer_id: str, info: LayerInfo | None, lang: str) -> dict[str, Any]:
     spec = registry.get(layer_id)
-    en = lang == "en"
     path = f"/collections/{layer_id}"
-    licence = _title(messages.LICENCE_TITLE, lang)
+    licence = messages.LICENCE_TITLE(lang)
     src = sources(layer_id)
     body: dict[str, Any] = {
         "id": layer_id,
         "title": spec.title(lang),
-        "description": spec.description_en if en else spec.description_ko,
+        "description": spec.description(lang),
         "links": [
             link(url(path, [("f", "json")]), "self", links.JSON),
             link(url(path, [("f", "html")]), "alternate", links.HTML),

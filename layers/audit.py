@@ -308,7 +308,7 @@ def audit(
         layers_doc.append(
             {
                 "layer": layer_id,
-                "title": {"ko": spec.title_ko, "en": spec.title_en},
+                "title": spec.title.by_lang(),
                 "data_version": versions[layer_id],
                 **total.doc(),
                 "rejected_by_reason": dict(reasons.most_common()),

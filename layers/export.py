@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from layers import registry
+from layers.bilingual import Bilingual
 from layers.feature import COMMON_PROPERTIES, common_properties, coordinate, flat_feature
 from layers.record import FeatureRecord
 from layers.spec import Field
@@ -23,7 +24,11 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = ("geojson", "csv")
 
 # Props the loader adds to any layer's features (not declared by the layer specs).
 EXTRA_FIELDS: tuple[Field, ...] = (
-    Field("geocode_precision", "text", "주소로 찾은 위치의 정확도", "Geocoded location precision"),
+    Field(
+        "geocode_precision",
+        "text",
+        Bilingual("주소로 찾은 위치의 정확도", "Geocoded location precision"),
+    ),
 )
 
 

@@ -223,8 +223,8 @@ def test_limit_is_total_across_layers(api: FlaskClient) -> None:
 def test_languages_switch_titles_and_labels_not_data(api: FlaskClient) -> None:
     ko = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="ko", labels="true")
     en = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en", labels="true")
-    assert ko["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_ko
-    assert en["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_en
+    assert ko["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title.ko
+    assert en["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title.en
     assert ko["labels"]["distance_m"] != en["labels"]["distance_m"]
     assert ko["labels"]["values"]["open_status"]["open"] == "운영 중"
     assert en["labels"]["values"]["open_status"]["open"] == "Open"
@@ -248,7 +248,7 @@ def test_labels_are_served_once_per_language_and_linked(api: FlaskClient) -> Non
     ko = api.get("/api/layers?lang=ko")
     assert (
         ko.get_json()["layers"]["public_toilets"]["title"]
-        == registry.get("public_toilets").title_ko
+        == registry.get("public_toilets").title.ko
     )
     etag = response.headers["ETag"]
     assert etag and etag != ko.headers["ETag"] and "max-age" in response.headers["Cache-Control"]
