@@ -23,7 +23,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_DDAREUNGI = "seoul_ddareungi"
 NATIONAL_BIKE_STD = "national_bike_std"
@@ -78,7 +78,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "operation_type": ("운영방식",),
         },
         required=("station_no", "name", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("station_no",),
         header_rows=4,
     ),
@@ -109,7 +109,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "provider": ("제공기관명",),
         },
         required=("name", "station_type", "fee_type", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=(),  # no station id column: ids come from name + address + provider
     ),
 )

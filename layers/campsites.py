@@ -17,7 +17,17 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import (
+    LON_LAT,
+    Coords,
+    Field,
+    Icon,
+    LayerSpec,
+    Mapped,
+    Normalised,
+    Shape,
+    SourceSchema,
+)
 
 # The KCISA table's facility counts: canonical field -> (column, label).
 _KCISA_COUNTS: dict[str, tuple[str, Bilingual]] = {
@@ -55,7 +65,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "updated_at": ("데이터기준일자",),
         },
         required=("name", "campsite_type", "lat", "lon", "sites"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=(),
         key_unique=False,
     ),
@@ -98,7 +108,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "updated_at": ("CMPSI_INFO_DATA_STNDD_DTM",),
         },
         required=("campsite_id", "name", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("campsite_id",),
     ),
 )

@@ -14,7 +14,7 @@ from layers.clean import (
     tidy_address,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # Columns of the national 행정안전부 무더위쉼터 list (not in the real files yet) that carry
 # the same fields; listed so a national file's header still maps.
@@ -48,7 +48,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "cooling_equipment": _NATIONAL_AIRCON,
         },
         required=("name", "facility_type", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 위치코드 is a 행정동 code shared by many shelters; there is no facility id.
         key=(),
         key_unique=False,
@@ -73,7 +73,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "cooling_equipment": _NATIONAL_AIRCON,
         },
         required=("facility_id", "name", "season_start", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("facility_id",),
         # 시설번호 1129000255 is used by two different shelters in the 2024 export; the
         # content hash also keeps ids equal to those of the 2025/2026 files (no key there).

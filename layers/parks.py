@@ -15,7 +15,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # The park's facility columns, as in 전국도시공원정보표준데이터 (PROVENANCE §P): field -> column.
 FACILITIES: dict[str, str] = {
@@ -48,7 +48,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "provider": ("제공기관명",),
         },
         required=("park_id", "name", "park_type", "area_m2", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 관리번호 repeats even within one provider (149 groups, 416 extra rows in 2022-04):
         # exact duplicates are rejected, other repeats get a content suffix (etl/load.py).
         key=("park_id", "provider_code"),

@@ -31,7 +31,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_OA22586 = "seoul_oa22586"
 LOCALDATA_2025 = "localdata_toilets_2025"
@@ -94,8 +94,6 @@ _LOCALDATA_CURRENT: dict[str, tuple[str, ...]] = {
     "safety_facility_required": ("안전관리시설설치대상여부",),
 }
 
-_WGS84 = Coords(x="lon", y="lat", epsg=4326)
-
 SCHEMAS: tuple[SourceSchema, ...] = (
     SourceSchema(
         id=SEOUL_OA22586,
@@ -119,7 +117,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "remarks": ("비고",),
         },
         required=("name", "toilet_type", "lon", "lat"),
-        coords=_WGS84,
+        coords=LON_LAT,
         # `연번` is a row serial that changes between snapshots: ids come from dedupe_key
         key=(),
     ),
@@ -127,7 +125,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         id=LOCALDATA_2025,
         columns={"serial": ("번호",), **_LOCALDATA_COMMON, **_LOCALDATA_CURRENT},
         required=("name", "toilet_type", "road_address", "hours_detail"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=(),  # `번호` is a row serial
     ),
     SourceSchema(
@@ -139,7 +137,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "place_type": ("화장실설치장소유형",),
         },
         required=("name", "toilet_type", "road_address", "unisex"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=(),
     ),
     SourceSchema(
@@ -155,7 +153,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "last_modified": ("최종수정시점",),
         },
         required=("name", "toilet_type", "road_address", "authority_code", "mgmt_no"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=("authority_code", "mgmt_no"),
     ),
 )

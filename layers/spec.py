@@ -34,6 +34,10 @@ class Coords:
     epsg: int = 4326
 
 
+# the usual layout: WGS84 longitude and latitude in the canonical fields `lon` and `lat`
+LON_LAT = Coords(x="lon", y="lat", epsg=4326)
+
+
 @dataclass(frozen=True)
 class SourceSchema:
     """One header layout a layer can read.

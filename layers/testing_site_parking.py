@@ -26,7 +26,7 @@ from layers.clean import (
     tidy_text,
 )
 from layers.spec import (
-    Coords,
+    LON_LAT,
     Derivation,
     Field,
     Icon,
@@ -81,7 +81,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         id="national_parking_std",
         columns=_PARKING_COLUMNS,
         required=("lot_id", "name", "fee_info", "weekday_start", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 주차장관리번호 alone is reused across 지자체; with 제공기관코드 only ~240 rows per
         # snapshot repeat a key (52 of them exact duplicates), which the loader resolves.
         key=("lot_id", "provider_code"),
@@ -153,7 +153,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "lat": ("y",),
         },
         required=("name", "facility_kind", "address", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         kind=FACILITIES,
     ),
 )

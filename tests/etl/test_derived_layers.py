@@ -14,16 +14,7 @@ from layers import registry
 from layers.bilingual import Bilingual
 from layers.clean import tidy_text
 from layers.record import FeatureRecord
-from layers.spec import (
-    Coords,
-    Derivation,
-    Field,
-    Icon,
-    LayerSpec,
-    Mapped,
-    Normalised,
-    SourceSchema,
-)
+from layers.spec import Coords, Derivation, Field, Icon, LayerSpec, Mapped, Normalised, SourceSchema
 from layers.store import open_store
 from tests.conftest import source_dir
 
