@@ -15,22 +15,20 @@ from app import links, messages
 from app.links import link, segment, url
 from app.request_params.items import ItemsParams
 from app.request_params.near import NearParams
-from geo.hours import Schedule
 from layers import export, registry
+from layers.feature import flat_feature
 from layers.queryables import queryables
 from layers.record import FeatureRecord
-from layers.store import Hit, LayerInfo
-from layers.store.nearme import NearAnswer, NearHit, Snapshot
+from layers.store import LayerInfo
+from layers.store.nearme import NearAnswer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+_PART1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_PART3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 CONFORMANCE: tuple[str, ...] = (
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *(_PART1 + c for c in ("core", "geojson", "html", "oas30")),
+    *(_PART3 + c for c in ("queryables", "queryables-query-parameters")),
 )
 # other blueprints (tiles) add their conformance classes to this list in app.extensions
 CONFORMANCE_KEY = "sharemap.conformance"
@@ -66,43 +64,6 @@ def _here(**changes: str) -> str:
 # -- features ----------------------------------------------------------------------------------
 
 
-def open_status(record: FeatureRecord, at: datetime) -> str:
-    """open / closed / unknown at `at`, from the record's parsed opening hours."""
-    hours = record.opening_hours
-    is_open = None if not hours else Schedule.from_json(hours).is_open(at)
-    return "unknown" if is_open is None else ("open" if is_open else "closed")
-
-
-def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
-    """A near-me result: the common properties flat, the layer's own under `details`."""
-    record = hit.feature
-    feature = export.near_feature(record)
-    layer, *rest = feature["properties"].items()
-    feature["properties"] = {
-        layer[0]: layer[1],
-        "distance_m": round(hit.distance_m, 1),
-        "open_status": open_status(record, at),
-        **dict(rest),
-    }
-    return feature
-
-
-def near_feature_json(snapshot: Snapshot, hit: NearHit) -> bytes:
-    """orjson.dumps(near_feature(...)) of a hit, from the JSON its snapshot holds."""
-    text, split = snapshot.document(hit.position)
-    return b"".join(
-        (
-            text[:split],
-            b',"distance_m":',
-            orjson.dumps(hit.distance_m),
-            b',"open_status":"',
-            hit.status.encode(),
-            b'"',
-            text[split:],
-        )
-    )
-
-
 def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
     """The near-me FeatureCollection, as JSON; the layers' titles and field labels only with
     labels=true (else GET /api/layers, linked, has them)."""
@@ -128,7 +89,7 @@ def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
     return b"".join(
         (
             b'{"type":"FeatureCollection","features":[',
-            b",".join([near_feature_json(snapshot, h) for h in answer.hits]),
+            b",".join([snapshot.feature_json(h) for h in answer.hits]),
             b"],",
             orjson.dumps(rest)[1:-1],
             b"," + _labels_json(q.layers, q.lang) if q.labels else b"",
@@ -314,7 +275,7 @@ def queryables_doc(layer_id: str, lang: str) -> dict[str, Any]:
 
 
 def item(record: FeatureRecord) -> dict[str, Any]:
-    feature = export.feature(record)
+    feature = flat_feature(record)
     path = f"/collections/{record.layer}/items/{segment(record.id)}"
     feature["links"] = [
         link(url(path, [("f", "json")]), "self", links.GEOJSON),
@@ -325,7 +286,7 @@ def item(record: FeatureRecord) -> dict[str, Any]:
 
 
 def items(records: Iterable[FeatureRecord], matched: int, q: ItemsParams) -> dict[str, Any]:
-    features = [export.feature(r) for r in records]
+    features = [flat_feature(r) for r in records]
     path = f"/collections/{q.layer}/items"
     args = [(k, v) for k, v in q.passthrough if k != "f"]
 

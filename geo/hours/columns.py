@@ -94,6 +94,13 @@ def _column_pair(pair: tuple[str | None, str | None] | None) -> Intervals | None
         return None
 
 
+def _three_day_types(
+    weekday: Intervals | None, saturday: Intervals | None, holiday: Intervals | None
+) -> dict[str, Intervals | None]:
+    """Hours by day type from a source's three: its holiday hours cover Sundays too."""
+    return {"weekday": weekday, "saturday": saturday, "sunday": holiday, "holiday": holiday}
+
+
 @lru_cache(maxsize=8192)
 def from_day_columns(
     weekday: tuple[str | None, str | None] | None,
@@ -117,13 +124,7 @@ def from_day_columns(
     conditional ("매월 2,4주", "격주", "…에만 운영", months in brackets) make the whole cell
     "unknown". To close day types a parking 운영요일 omits, pass e.g. "일+공휴일".
     """
-    holiday_hours = _column_pair(holiday)
-    days = {
-        "weekday": _column_pair(weekday),
-        "saturday": _column_pair(saturday),
-        "sunday": holiday_hours,
-        "holiday": holiday_hours,
-    }
+    days = _three_day_types(_column_pair(weekday), _column_pair(saturday), _column_pair(holiday))
     closed_types, closed_dates = _closed_days(closed_days)
     for name in closed_types:
         days[name] = ()
@@ -148,13 +149,7 @@ def from_day_texts(
     Each cell is read by `parse_hours` and must not name days itself. "(소독)12:00~13:00"
     after the hours is a break. As in `from_day_columns`, `holiday` covers Sundays too.
     """
-    holiday_hours = _uniform(holiday)
-    days = {
-        "weekday": _uniform(weekday),
-        "saturday": _uniform(saturday),
-        "sunday": holiday_hours,
-        "holiday": holiday_hours,
-    }
+    days = _three_day_types(_uniform(weekday), _uniform(saturday), _uniform(holiday))
     if all(v is None for v in days.values()):
         return None
     return _by_day_type(days)

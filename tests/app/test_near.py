@@ -307,14 +307,15 @@ def test_outside_korea_and_swap_say_so_in_both_languages(api: FlaskClient) -> No
 def test_the_snapshot_json_is_the_feature_dict_serialised(
     all_rows: Rows, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """near_feature_json (each feature's JSON from the near-me snapshot, the distance and the
-    status spliced in) gives exactly the bytes of near_feature's dict, for every real feature,
-    at times that open and close them; and the snapshot's status is geo.hours'."""
+    """Snapshot.feature_json (each feature's JSON from the near-me snapshot, the distance and
+    the status spliced in) gives exactly the bytes of layers.feature.near_feature's dict, for
+    every real feature, at times that open and close them; and the snapshot's status is
+    geo.hours'."""
     import orjson
 
-    from app.serializers import near_feature, near_feature_json
     from geo.hours import day_context
-    from layers.store import Hit, nearme
+    from layers.feature import near_feature
+    from layers.store import nearme
 
     layers = [(layer_id, records) for layer_id, records in all_rows.items()]
     key = tuple((layer_id, "1") for layer_id, _records in layers)
@@ -331,8 +332,8 @@ def test_the_snapshot_json_is_the_feature_dict_serialised(
                 status = snapshot.status(position, day_context(at))
                 assert status == status_at(record, at)
                 hit = nearme.NearHit(position, distance, status)
-                expected = orjson.dumps(near_feature(Hit(record, distance), at))
-                assert near_feature_json(snapshot, hit) == expected
+                expected = orjson.dumps(near_feature(record, distance, status_at(record, at)))
+                assert snapshot.feature_json(hit) == expected
             checked += 1
             position += 1
     assert checked > 20000

@@ -78,11 +78,23 @@ def _assert_same_points(located: dict[int, Candidate], first_row: int) -> None:
         assert distance_m(c.lon, c.lat, lon, lat) <= 1.0
 
 
+def _assert_located(path: Path, first_row: int, **options: object) -> L.LayerReport:
+    """Read and locate `path`; its rows from `first_row` are `_places()` in order."""
+    report, located = _located(path, **options)
+    _assert_same_points(located, first_row)
+    return report
+
+
 def _roles(path: Path) -> dict[str, str]:
     table = read_table(path)
     inf = infer(registry.get(LAYER), table.columns, (r for _, r in table.rows))
     assert not inf.unsure, inf.unsure
     return inf.roles
+
+
+def _assert_roles(roles: dict[str, str], **expected: str) -> None:
+    """The roles named are those columns (other roles may be found too)."""
+    assert {k: roles.get(k) for k in expected} == expected
 
 
 # -- layouts --------------------------------------------------------------------------------
@@ -101,9 +113,8 @@ def test_shuffled_english_columns_under_title_date_and_blank_rows(tmp_path: Path
         "lon": "Longitude",
         "phone": "Tel",
     }
-    report, located = _located(path)
+    report = _assert_located(path, first_row=5)
     assert "inferred" in report.files[0].schema
-    _assert_same_points(located, first_row=5)
 
 
 def test_projected_x_y_only_is_detected_as_tm(tmp_path: Path) -> None:
@@ -116,9 +127,8 @@ def test_projected_x_y_only_is_detected_as_tm(tmp_path: Path) -> None:
     roles = _roles(path)
     assert (roles["x"], roles["y"], roles["name"]) == ("X", "Y", "명칭")
     assert "lat" not in roles and "lon" not in roles
-    report, located = _located(path)
+    report = _assert_located(path, first_row=2)
     assert "EPSG:5186" in (report.files[0].crs or "")
-    _assert_same_points(located, first_row=2)
 
 
 def test_lat_lon_in_one_cell(tmp_path: Path) -> None:
@@ -126,8 +136,7 @@ def test_lat_lon_in_one_cell(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "pairs.csv", ["쉼터명", "도로명주소", "위도,경도"], rows)
     roles = _roles(path)
     assert roles["lat"] == roles["lon"] == "위도,경도"
-    _, located = _located(path)
-    _assert_same_points(located, first_row=2)
+    _assert_located(path, first_row=2)
 
 
 @pytest.mark.parametrize(
@@ -162,8 +171,7 @@ def test_json_api_dumps_are_read_as_rows(tmp_path: Path, wrap) -> None:  # type:
         "lat": "latitude",
         "lon": "longitude",
     }
-    _, located = _located(path)
-    _assert_same_points(located, first_row=1)
+    _assert_located(path, first_row=1)
 
 
 def test_geojson_stays_geojson(tmp_path: Path) -> None:
@@ -192,9 +200,8 @@ def test_geojson_of_a_new_layout_takes_its_points_from_the_geometry(tmp_path: Pa
     ]
     path = tmp_path / "points.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    report, located = _located(path)
+    report = _assert_located(path, first_row=1)
     assert "inferred" in report.files[0].schema
-    _assert_same_points(located, first_row=1)
 
 
 def test_json_without_records_is_refused(tmp_path: Path) -> None:
@@ -227,8 +234,7 @@ def test_an_unsure_name_is_refused_with_candidates_and_a_hint(tmp_path: Path) ->
     message = str(caught.value)
     assert "name candidates: 시설명" in message and "장소명" in message
     assert "--columns name=쉼터명칭,lat=위도,lon=경도" in message
-    _, located = _located(path, columns={"name": "시설명"})
-    _assert_same_points(located, first_row=2)
+    _assert_located(path, first_row=2, columns={"name": "시설명"})
 
 
 def test_parse_columns_knows_the_roles() -> None:
@@ -310,13 +316,9 @@ def test_bike_station_master_file_api_names(tmp_path: Path) -> None:
         for i, (name, road, _, lon, lat) in enumerate(_places())
     ]
     roles = _roles(_write_csv(tmp_path / "master.csv", header, rows))
-    assert {k: roles[k] for k in ("name", "road_address", "lat", "lon", "key")} == {
-        "name": "RENT_NM",
-        "road_address": "STA_ADD1",
-        "lat": "STA_LAT",
-        "lon": "STA_LONG",
-        "key": "RENT_ID",
-    }
+    _assert_roles(
+        roles, name="RENT_NM", road_address="STA_ADD1", lat="STA_LAT", lon="STA_LONG", key="RENT_ID"
+    )
 
 
 def test_tourism_export_with_english_fields(tmp_path: Path) -> None:
@@ -337,14 +339,15 @@ def test_tourism_export_with_english_fields(tmp_path: Path) -> None:
         for i, (name, road, _, lon, lat) in enumerate(_places())
     ]
     roles = _roles(_json_rows(tmp_path, "tour.json", items))
-    assert {k: roles.get(k) for k in ("name", "road_address", "lat", "lon", "phone", "key")} == {
-        "name": "title",
-        "road_address": "addr1",
-        "lat": "mapy",
-        "lon": "mapx",
-        "phone": "tel",
-        "key": "contentid",
-    }
+    _assert_roles(
+        roles,
+        name="title",
+        road_address="addr1",
+        lat="mapy",
+        lon="mapx",
+        phone="tel",
+        key="contentid",
+    )
     assert "hours" not in roles  # createdtime is a timestamp
 
 
@@ -365,15 +368,15 @@ def test_disaster_portal_dump_with_a_copy_of_the_coordinates(tmp_path: Path) -> 
     ]
     path = _json_rows(tmp_path, "disaster.json", items)
     roles = _roles(path)  # YCORD repeats LA: not a rival for the latitude
-    assert {k: roles[k] for k in ("name", "road_address", "lot_address", "lat", "lon")} == {
-        "name": "RSTR_NM",
-        "road_address": "RN_DTL_ADRES",
-        "lot_address": "DTL_ADRES",
-        "lat": "LA",
-        "lon": "LO",
-    }
-    _, located = _located(path)
-    _assert_same_points(located, first_row=1)
+    _assert_roles(
+        roles,
+        name="RSTR_NM",
+        road_address="RN_DTL_ADRES",
+        lot_address="DTL_ADRES",
+        lat="LA",
+        lon="LO",
+    )
+    _assert_located(path, first_row=1)
 
 
 def test_a_merged_header_under_a_title_row_is_still_merged(tmp_path: Path) -> None:

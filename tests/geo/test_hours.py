@@ -139,19 +139,13 @@ def test_unreadable_text_is_not_guessed(text: str | None):
     assert parse_hours(text) is None
 
 
-def test_always_open_texts_make_an_always_open_schedule():
-    for text in (
-        "상시",
-        "24시간",
-        "연중무휴",
-        "00:00~24:00",
-        "00:00~00:00",
-        "00:00~23:59",
-        "0~24시",
-    ):
-        schedule = parse_hours(text)
-        assert schedule is not None and schedule.always_open, text
-        assert schedule.weekday == schedule.holiday == FULL_DAY
+@pytest.mark.parametrize(
+    "text", ["상시", "24시간", "연중무휴", "00:00~24:00", "00:00~00:00", "00:00~23:59", "0~24시"]
+)
+def test_always_open_texts_make_an_always_open_schedule(text):
+    schedule = parse_hours(text)
+    assert schedule is not None and schedule.always_open, text
+    assert schedule.weekday == schedule.holiday == FULL_DAY
 
 
 def test_weekday_only_rule_leaves_other_days_unknown_unless_it_says_only():
