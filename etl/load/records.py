@@ -1,5 +1,5 @@
 """Stage 5, the records: each kept row as a FeatureRecord, its opening hours parsed and its
-position rounded as published (layers.export.coordinate)."""
+position rounded as published (layers.feature.coordinate)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from etl.load.rows import Candidate
-from layers.export import coordinate
+from layers.feature import coordinate
 from layers.record import FeatureRecord
 from layers.spec import LayerSpec
 

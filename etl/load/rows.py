@@ -16,7 +16,7 @@ from etl.normalise import SchemaMatch
 from etl.read import GEOMETRY_PROBLEM, TRUNCATED_ROW, Table, read_table
 from etl.recognise import recognise
 from etl.validate import BadNumber, parse_number
-from layers.export import coordinate
+from layers.feature import coordinate
 from layers.record import Reject
 from layers.spec import LayerSpec, Normalised
 

@@ -78,7 +78,7 @@ def _assert_same_points(located: dict[int, Candidate], first_row: int) -> None:
         assert distance_m(c.lon, c.lat, lon, lat) <= 1.0
 
 
-def _assert_located(path: Path, first_row: int, **options: object) -> L.LayerReport:
+def _assert_located(path: Path, first_row: int, **options: object) -> Located:
     """Read and locate `path`; its rows from `first_row` are `_places()` in order."""
     report, located = _located(path, **options)
     _assert_same_points(located, first_row)
