@@ -18,8 +18,6 @@ from app.errors import STATUS, InvalidParameter, NotAcceptable, NotFound
 from layers.store import StoreUnavailable
 from tests.app.conftest import assert_problem, close_store, free_port
 
-pytestmark = pytest.mark.postgis
-
 
 def test_the_error_table() -> None:
     assert {
@@ -145,6 +143,7 @@ def assert_unavailable(client: FlaskClient, url: str) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
+@pytest.mark.postgis  # a database that goes away and comes back
 def test_database_down_is_503_and_the_app_recovers(proxied: tuple[TcpProxy, FlaskClient]) -> None:
     proxy, client = proxied
     near = "/api/near?lat=37.5665&lon=126.978"
@@ -176,6 +175,7 @@ def test_no_database_configured_is_503() -> None:
     assert_unavailable(app.test_client(), "/api/near?lat=37.5665&lon=126.978")
 
 
+@pytest.mark.postgis
 def test_statement_timeout_bounds_queries(loaded_db: tuple[str, list]) -> None:
     from app.context import current_store
     from layers.store.postgis import PostgisStore
