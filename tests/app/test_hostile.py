@@ -25,6 +25,7 @@ from app.page_context import inline_script_hashes
 from app.ratelimit import GROUPS, parse_limits
 from layers import registry
 from layers.store import embedded_dir
+from layers.store.embedded import NEAR_DIR
 from layers.store.postgis import PostgisStore, engine_url
 from tests.app.conftest import assert_problem, close_store
 
@@ -84,14 +85,15 @@ def _echoes(payload: str) -> set[str]:
 
 def data_fingerprint(store_settings: dict[str, str]) -> dict[str, Any]:
     """What a write would change: in PostGIS, rows and checksums of every table, the tables,
-    the roles; in the embedded store, every file and its checksum."""
+    the roles; in the embedded store, every file and its checksum (but the near-me snapshots,
+    a cache the first near-me request builds from the data)."""
     url = store_settings.get("DATABASE_URL")
     if url is None:
         directory = embedded_dir(store_settings["SHAREMAP_DATA_DIR"])
         return {
             str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(directory.rglob("*"))
-            if path.is_file()
+            if path.is_file() and path.relative_to(directory).parts[0] != NEAR_DIR
         }
     engine = create_engine(engine_url(url))
     with engine.connect() as conn:
