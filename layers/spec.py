@@ -143,7 +143,7 @@ class LayerSpec:
     generic_name_words: tuple[str, ...] = ()
     # the layer fields the map tiles carry besides id, name and fee (at most a few)
     tile_fields: tuple[str, ...] = ()
-    # the layer's placed rows teach the offline gazetteer (etl/geocode.py) the places and
+    # the layer's placed rows teach the offline gazetteer (etl/geocode/gazetteer.py) the places and
     # addresses it uses to place rows without coordinates, of every layer (when False, of
     # this layer's rows only)
     gazetteer_source: bool = True

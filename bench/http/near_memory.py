@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,45 +38,21 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import psycopg  # noqa: E402
-from run import (  # noqa: E402
-    ADMIN_URL,
-    bench_database,
+
+from bench.harness import (  # noqa: E402
     free_port,
     random_point,
+    real_database,
     synthetic,
+    synthetic_database,
     wrk,
 )
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
 from layers.store import near_cache_dir  # noqa: E402
 from layers.store.nearme import key_name  # noqa: E402
-from layers.store.postgis import PostgisStore, engine_url  # noqa: E402
+from layers.store.postgis import PostgisStore  # noqa: E402
 from layers.store.postgis import queries as q  # noqa: E402
 
 _NEAR_LINE = re.compile(r"GET /api/near\S* 200 ([\d.]+)ms")
-
-
-@contextmanager
-def real_database() -> Iterator[str]:
-    """A new database loaded from the real source files with `sharemap load`."""
-    from layers.store.postgis.migrate import upgrade
-
-    name = f"sharemap_bench_mem_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(engine_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        with tempfile.TemporaryDirectory() as reports:
-            env = {**os.environ, "DATABASE_URL": url, "SHAREMAP_DATA_DIR": reports}
-            subprocess.run(["sharemap", "load"], env=env, check=True, capture_output=True)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def pss_kb(pid: int) -> int:
@@ -221,7 +196,7 @@ def main() -> None:
     args = p.parse_args()
     for scale in args.scales.split(","):
         print(f"== {scale}: loading a database ...", flush=True)
-        context = real_database() if scale == "real" else bench_database(int(scale))
+        context = real_database() if scale == "real" else synthetic_database(int(scale))
         with context as url:
             measure(url, scale, args)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from etl.cli import main
 from etl.read import read_table
 from layers.store.postgis import PostgisStore
 from tests.conftest import create_database, drop_database, source_dir
+from tests.etl.bad_files import zip_bomb, zip_bytes
 
 pytestmark = [
     pytest.mark.postgis,
@@ -105,35 +105,6 @@ def with_cells(*changes: dict[str, str]) -> list[list[str]]:
             row[header.index(column)] = value
         out.append(row)
     return out
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
-
-
-def zip_bomb(path: Path, megabytes: int, *, lie: bool = False) -> Path:
-    """An "xlsx" whose sheet is `megabytes` MiB of zeros; `lie` declares 1,000 bytes."""
-    chunk = bytes(1 << 20)
-    with (
-        zipfile.ZipFile(
-            path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1 if lie else 6
-        ) as z,
-        z.open("xl/worksheets/sheet1.xml", "w") as member,
-    ):
-        for _ in range(megabytes):
-            member.write(chunk)
-    if lie:
-        data = bytearray(path.read_bytes())
-        local = data.index(b"PK\x03\x04")
-        data[local + 22 : local + 26] = (1000).to_bytes(4, "little")
-        central = data.index(b"PK\x01\x02")
-        data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
-        path.write_bytes(bytes(data))
-    return path
 
 
 def write(name: str, data: bytes | Callable[[], bytes]) -> Callable[[Path], Path]:

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from etl import read
-from etl.read import ReadError, clean_cell, normalise_header, read_table
+from etl.read import ReadError, clean_cell, delimited, normalise_header, read_table
+from tests.etl.bad_files import zip_bomb, zip_bytes
 
 SOURCE_DIR = Path(
     os.environ.get(
@@ -478,25 +479,6 @@ def test_workbook_content_wins_over_its_name(tmp_path: Path) -> None:
 # --- bad input ------------------------------------------------------------------------
 
 
-def _zip_bytes(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _zip_bomb(path: Path) -> Path:
-    chunk = bytes(1 << 20)
-    with (
-        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z,
-        z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
-    ):
-        for _ in range(read.MAX_XLSX_UNPACKED_BYTES // len(chunk) + 1):
-            member.write(chunk)
-    return path
-
-
 def _truncated_xlsx(path: Path) -> Path:
     sheet = "".join(f'<row r="{i}">{_text(f"A{i}", "x" * 50)}</row>' for i in range(1, 200))
     data = _write_xlsx(path, sheet).read_bytes()
@@ -532,7 +514,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     ),
     "truncated character at EOF": (_write("t.csv", "a\n가\n나".encode()[:-1]), "record 3"),
     "PNG named .csv": (_write("t.csv", b"\x89PNG\r\n\x1a\n" + bytes(64)), "not a text table"),
-    "zip named .csv": (_write("t.csv", _zip_bytes({"a.txt": b"x"})), "not a text table"),
+    "zip named .csv": (_write("t.csv", zip_bytes({"a.txt": b"x"})), "not a text table"),
     "NUL bytes": (_write("t.csv", b"a,b\n1,\x00\x002\n"), "not a text table"),
     "UTF-16 without a BOM": (
         _write("t.csv", "이름,주소\nab,cd\n".encode("utf-16-le")),
@@ -541,11 +523,14 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "control bytes": (_write("t.csv", b"a,b\n" + b"\x01\x02\x03," * 20), "not a text table"),
     "xlsx that is not a zip": (_write("t.xlsx", b"a,b\n1,2\n"), "not an .xlsx workbook"),
     "zip that is not a workbook": (
-        _write("t.xlsx", _zip_bytes({"a.txt": b"x"})),
+        _write("t.xlsx", zip_bytes({"a.txt": b"x"})),
         "not a readable .xlsx",
     ),
     "truncated xlsx": (lambda tmp_path: _truncated_xlsx(tmp_path / "t.xlsx"), ".xlsx"),
-    "zip bomb": (lambda tmp_path: _zip_bomb(tmp_path / "t.xlsx"), "refusing"),
+    "zip bomb": (
+        lambda tmp_path: zip_bomb(tmp_path / "t.xlsx", read.MAX_XLSX_UNPACKED_BYTES // 2**20 + 1),
+        "refusing",
+    ),
     "xls that is text": (_write("t.xls", b"a\tb\n"), "not an .xls workbook"),
     "broken xls": (
         _write("t.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),
@@ -575,7 +560,7 @@ def test_bad_input_raises_read_error(tmp_path: Path, case: str) -> None:
 
 
 def test_line_longer_than_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read, "MAX_LINE_CHARS", 100)
+    monkeypatch.setattr(delimited, "MAX_LINE_CHARS", 100)
     path = _csv(tmp_path, "a,b\n1,2\n" + "x," * 100 + "\n")
     with pytest.raises(ReadError, match="record 3: a line is longer"):
         _rows(path)
