@@ -46,17 +46,13 @@ class NotAcceptable(ApiError):
     pass
 
 
-# The one table: exception class -> HTTP status.
-STATUS: dict[type[Exception], int] = {
+# The one table: exception class -> HTTP status (StoreUnavailable, not an ApiError, has its own
+# handler: 503 with Retry-After).
+STATUS: dict[type[ApiError], int] = {
     InvalidParameter: 400,
     NotFound: 404,
     NotAcceptable: 406,
-    StoreUnavailable: 503,
 }
-
-
-def request_lang() -> str:
-    return messages.choose_lang(request.args.get("lang"), request.headers.get("Accept-Language"))
 
 
 def problem(
@@ -89,6 +85,9 @@ def problem(
 
 
 def register(app: Flask) -> None:
+    # app.request_params.lang raises this module's InvalidParameter: imported here, not on top
+    from app.request_params.lang import request_lang
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         lang = request_lang()

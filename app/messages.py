@@ -233,17 +233,3 @@ def text(key: str, lang: str, **values: Any) -> str:
 def label(name: str, lang: str) -> str:
     pair = LABELS.get(name)
     return pick(pair, lang) if pair else name
-
-
-def choose_lang(param: str | None, accept_language: str | None) -> Lang:
-    """`lang` when it is ko or en; else the better of them in Accept-Language; else Korean."""
-    if param in LANGS:
-        return param
-    if accept_language:
-        from werkzeug.datastructures import LanguageAccept
-        from werkzeug.http import parse_accept_header
-
-        best = parse_accept_header(accept_language, LanguageAccept).best_match(LANGS)
-        if best in LANGS:
-            return best
-    return DEFAULT_LANG

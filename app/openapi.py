@@ -6,15 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from app import links, messages
-from app.params import (
-    COLLECTION_PARAMS,
-    DOWNLOAD_PARAMS,
-    ITEMS_PARAMS,
-    NEAR_PARAMS,
-    PLAIN_PARAMS,
-    Param,
-    items_params,
-)
+from app.params import COLLECTION_PARAMS, ITEMS_PARAMS, PLAIN_PARAMS, Param, items_params
+from app.request_params.downloads import DOWNLOAD_PARAMS
+from app.request_params.near import NEAR_PARAMS
 from layers import registry
 from layers.audit import AUDIT_SCHEMAS
 
@@ -130,6 +124,9 @@ def _path_param(name: str, description: str, enum: Iterable[str] | None = None) 
 COLLECTION_ID = _path_param("collectionId", "A layer id.", registry.LAYER_IDS)
 
 
+READYZ_SUMMARY = "The database answers; the data version of each loaded layer, the replica's lag"
+
+
 def paths() -> dict[str, Any]:
     json_or_html = lambda schema: _content((links.JSON, _ref(schema)), (links.HTML, HTML_SCHEMA))  # noqa: E731
 
@@ -243,38 +240,22 @@ def paths() -> dict[str, Any]:
         tags=("Near me",),
         ok_headers={"ETag": {"schema": {"type": "string"}}},
     )
-    out["/openapi.json"] = _operation(
-        "getOpenAPI",
-        "This document",
-        PLAIN_PARAMS,
-        _content((links.OPENAPI, {"type": "object"})),
-        errors=("400", "405", "500"),
-        tags=("Service",),
+    service = (  # the service's own resources: path, operationId, summary, media type, schema
+        ("/openapi.json", "getOpenAPI", "This document", links.OPENAPI, {"type": "object"}),
+        ("/docs", "getDocs", "Interactive API documentation", links.HTML, HTML_SCHEMA),
+        ("/healthz", "healthz", "The process is alive", links.JSON, {"type": "object"}),
+        ("/readyz", "readyz", READYZ_SUMMARY, links.JSON, _ref("Ready")),
     )
-    out["/docs"] = _operation(
-        "getDocs",
-        "Interactive API documentation",
-        PLAIN_PARAMS,
-        _content((links.HTML, HTML_SCHEMA)),
-        errors=("400", "405", "500"),
-        tags=("Service",),
-    )
-    out["/healthz"] = _operation(
-        "healthz",
-        "The process is alive",
-        PLAIN_PARAMS,
-        _content((links.JSON, {"type": "object"})),
-        errors=("400", "405", "500"),
-        tags=("Service",),
-    )
-    out["/readyz"] = _operation(
-        "readyz",
-        "The database answers; the data version of each loaded layer, the replica's lag",
-        PLAIN_PARAMS,
-        _content((links.JSON, _ref("Ready"))),
-        errors=("400", "405", "500", "503"),
-        tags=("Service",),
-    )
+    for path, operation_id, summary, media_type, schema in service:
+        out[path] = _operation(
+            operation_id,
+            summary,
+            PLAIN_PARAMS,
+            _content((media_type, schema)),
+            # only /readyz asks the database
+            errors=("400", "405", "500", "503") if path == "/readyz" else ("400", "405", "500"),
+            tags=("Service",),
+        )
     return out
 
 

@@ -18,18 +18,9 @@ from app import messages
 from app.basemap import Basemap, current_basemap, version_token
 from app.context import settings
 from app.links import base_url, url
-from app.messages import Lang
-from app.widget import (
-    HEIGHT_DEFAULT,
-    SEOUL_CITY_HALL,
-    VECTOR_MIN_ZOOM,
-    VIEW_LIMIT,
-    ZOOM_DEFAULT,
-    EmbedParams,
-    WidgetAssets,
-    WidgetPage,
-    attribution_html,
-)
+from app.request_params.pages import chosen_layers
+from app.request_params.widget import HEIGHT_DEFAULT, SEOUL_CITY_HALL, ZOOM_DEFAULT, EmbedParams
+from app.widget import VECTOR_MIN_ZOOM, VIEW_LIMIT, WidgetAssets, WidgetPage, attribution_html
 from geo.korea import in_korea
 from layers import registry
 
@@ -191,11 +182,6 @@ def script_text(lang: str) -> dict[str, str]:
     return labels
 
 
-def page_lang() -> Lang:
-    """The pages are in Korean unless ?lang=en (unknown values fall back to Korean)."""
-    return "en" if request.args.get("lang") == "en" else "ko"
-
-
 @dataclass(frozen=True)
 class SourceLine:
     publisher: str
@@ -347,7 +333,7 @@ def near_config(lang: str, basemap: Basemap) -> dict[str, Any]:
         # a testing site's parking lots: those within the radius the load joined them by
         "parkingRadiusM": settings().SHAREMAP_PARKING_RADIUS_M,
         "layers": _layer_config(lang),
-        "chosen": _chosen_layers(),
+        "chosen": list(chosen_layers()),
         "appName": base_url(),
         "text": {**script_text(lang), "data_credit": text(lang)["data_credit"]},
     }
@@ -362,12 +348,6 @@ def _start_point() -> dict[str, Any]:
     if not in_korea(lon, lat):
         return {}
     return {"lat": lat, "lon": lon, "zoom": 16, "given": True}
-
-
-def _chosen_layers() -> list[str]:
-    raw = request.args.get("layers")
-    chosen = [p.strip() for p in (raw or "").split(",") if p.strip() in registry.LAYER_IDS]
-    return chosen or list(registry.first_view_ids())
 
 
 def widget_page(p: EmbedParams, basemap: Basemap) -> WidgetPage:

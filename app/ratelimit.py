@@ -13,7 +13,8 @@ from limits import parse_many
 from limits.errors import ConfigurationError
 
 from app import messages
-from app.errors import problem, request_lang
+from app.errors import problem
+from app.request_params.lang import request_lang
 
 # endpoint group -> the Flask endpoints it holds. The tile archive (/download/tiles.pmtiles) is
 # read by maps in many small byte ranges, one per tile or directory: it counts as tiles.

@@ -13,7 +13,9 @@ from flask import Response, current_app, render_template, request
 
 from app import links, messages
 from app.links import link, segment, url
-from app.params import ItemsParams, NearParams, queryables
+from app.params import queryables
+from app.request_params.items import ItemsParams
+from app.request_params.near import NearParams
 from geo.hours import Schedule
 from layers import export, registry
 from layers.record import FeatureRecord

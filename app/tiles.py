@@ -15,10 +15,9 @@ from typing import Any, Generic, TypeVar
 from flask import Response, current_app, request
 
 from app.context import current_store, settings
-from app.errors import InvalidParameter, NotFound
+from app.request_params.tiles import TileAddress
 from app.versions import current_versions, refresh_versions
-from geo.tiles import MAX_ZOOM, is_valid
-from layers import registry, tilearchive, tileset
+from layers import tilearchive, tileset
 from layers.store.base import StaleVersion, StoreError, TileQuery
 from layers.tilearchive import TileArchive
 
@@ -37,50 +36,6 @@ ARCHIVE_ENVIRON_KEY = "sharemap.archive_tile"
 
 Pins = tuple[tuple[str, str], ...]
 V = TypeVar("V")
-
-
-@dataclass(frozen=True)
-class TileAddress:
-    z: int
-    x: int
-    y: int
-
-    @classmethod
-    def parse(cls, z: str, x: str, y: str) -> TileAddress:
-        """z/x/y from a URL; InvalidParameter unless they name a tile (z ≤ 22)."""
-        values = {name: _integer(name, raw) for name, raw in (("z", z), ("x", x), ("y", y))}
-        if not 0 <= values["z"] <= MAX_ZOOM:
-            raise _out_of_range("z", MAX_ZOOM, values["z"])
-        if not is_valid(values["x"], values["y"], values["z"]):
-            bad = "x" if not 0 <= values["x"] < 2 ** values["z"] else "y"
-            raise _out_of_range(bad, 2 ** values["z"] - 1, values[bad])
-        return cls(values["z"], values["x"], values["y"])
-
-
-def split_scale(y: str) -> tuple[str, int]:
-    """ "12@2x" → ("12", 2); "12" → ("12", 1)."""
-    return (y[:-3], 2) if y.endswith("@2x") else (y, 1)
-
-
-def point_layer(layer_id: str) -> str:
-    """A point layer id from a URL; NotFound for anything else."""
-    if layer_id not in registry.LAYER_IDS:
-        raise NotFound("unknown_collection", value=layer_id, choices=", ".join(registry.LAYER_IDS))
-    return layer_id
-
-
-def tile_layers(raw: str | None) -> tuple[str, ...]:
-    """`?layers=a,b` in the order given (default: regions, then every point layer)."""
-    if raw is None or not raw.strip():
-        return (tileset.REGIONS, *registry.LAYER_IDS)
-    chosen: list[str] = []
-    for layer_id in (part.strip() for part in raw.split(",")):
-        if not tileset.is_tile_layer(layer_id):
-            choices = ", ".join((tileset.REGIONS, *registry.LAYER_IDS))
-            raise NotFound("unknown_layer", parameter="layers", value=layer_id, choices=choices)
-        if layer_id not in chosen:
-            chosen.append(layer_id)
-    return tuple(chosen)
 
 
 def pins(layer_ids: Iterable[str], versions: Mapping[str, str]) -> Pins:
@@ -253,14 +208,3 @@ def _headers(response: Response, etag: str, cache_control: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
     return response
-
-
-def _integer(name: str, raw: str) -> int:
-    digits = raw[1:] if raw.startswith("-") else raw
-    if not digits.isascii() or not digits.isdigit():
-        raise InvalidParameter("not_an_integer", parameter=name, name=name, value=raw)
-    return int(raw)
-
-
-def _out_of_range(name: str, last: int, value: int) -> InvalidParameter:
-    return InvalidParameter("out_of_range", parameter=name, name=name, min=0, max=last, value=value)

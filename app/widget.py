@@ -1,4 +1,5 @@
-"""The embeddable map widget (/embed): its parameters and its page, generated with folium.
+"""The embeddable map widget (/embed): its page, generated with folium (its parameters are
+app.request_params.widget).
 
 Every asset is served by this app: folium's default CDN lists (Leaflet, jQuery, Bootstrap,
 Font Awesome, awesome-markers) are replaced with the vendored Leaflet (and Leaflet.markercluster
@@ -9,7 +10,6 @@ the layers' raster tiles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,118 +19,15 @@ from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from folium.template import Template
 from markupsafe import escape
-from werkzeug.datastructures import MultiDict
 
-from app.errors import InvalidParameter
-from app.messages import LANGS, Lang
-from app.params import (
-    Param,
-    boolean,
-    checked,
-    in_range,
-    integer,
-    layer_list,
-    number,
-)
-from geo.korea import in_korea
+from app.request_params.widget import ZOOM_MIN, EmbedParams
 from layers import registry
 
-SEOUL_CITY_HALL = (126.9780, 37.5665)  # lon, lat
-ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT = 6, 18, 14
-HEIGHT_MIN, HEIGHT_MAX, HEIGHT_DEFAULT = 150, 2000, 400
 # Zoomed in this far, markers come from the items API; further out, the layers' raster tiles
 # (at z14 a 600×400 frame over central Seoul holds ~100 features of a layer).
 VECTOR_MIN_ZOOM = 14
 # the most features of one layer fetched for the view; more than this: raster tiles instead
 VIEW_LIMIT = 300
-
-EMBED_PARAMS: tuple[Param, ...] = (
-    Param(
-        "layers",
-        {"type": "array", "items": {"type": "string", "enum": list(registry.LAYER_IDS)}},
-        "Comma-separated layer ids (default: " + ", ".join(registry.first_view_ids()) + ").",
-        style_form_array=True,
-    ),
-    Param(
-        "lat",
-        {"type": "number", "minimum": -90, "maximum": 90, "default": SEOUL_CITY_HALL[1]},
-        "Latitude of the map centre (WGS84).",
-    ),
-    Param(
-        "lon",
-        {"type": "number", "minimum": -180, "maximum": 180, "default": SEOUL_CITY_HALL[0]},
-        "Longitude of the map centre (WGS84).",
-    ),
-    Param(
-        "zoom",
-        {"type": "integer", "minimum": ZOOM_MIN, "maximum": ZOOM_MAX, "default": ZOOM_DEFAULT},
-        "Zoom level (Web Mercator).",
-    ),
-    Param(
-        "height",
-        {
-            "type": "integer",
-            "minimum": HEIGHT_MIN,
-            "maximum": HEIGHT_MAX,
-            "default": HEIGHT_DEFAULT,
-        },
-        "Height of the map in CSS pixels (give the iframe the same height).",
-    ),
-    Param(
-        "lang",
-        {"type": "string", "enum": list(LANGS), "default": "ko"},
-        "Language of the widget (ko or en; default ko).",
-    ),
-    Param(
-        "cluster",
-        {"type": "boolean", "default": True},
-        "Group nearby markers into counted clusters.",
-    ),
-)
-
-
-@dataclass(frozen=True)
-class EmbedParams:
-    layers: tuple[str, ...]
-    lat: float
-    lon: float
-    zoom: int
-    height: int
-    lang: Lang
-    cluster: bool
-
-    @classmethod
-    def from_args(cls, raw: MultiDict[str, str]) -> EmbedParams:
-        args = checked(raw, EMBED_PARAMS)
-        lang = args.get("lang", "ko")
-        if lang not in LANGS:
-            raise InvalidParameter(
-                "bad_choice", parameter="lang", name="lang", value=lang, choices="ko, en"
-            )
-        lat = number(args, "lat", SEOUL_CITY_HALL[1])
-        lon = number(args, "lon", SEOUL_CITY_HALL[0])
-        in_range("lat", lat, -90.0, 90.0)
-        in_range("lon", lon, -180.0, 180.0)
-        if not in_korea(lon, lat):
-            raise InvalidParameter("outside_korea", parameter="lat", lat=lat, lon=lon)
-        zoom = integer(args, "zoom", ZOOM_DEFAULT)
-        in_range("zoom", zoom, ZOOM_MIN, ZOOM_MAX)
-        height = integer(args, "height", HEIGHT_DEFAULT)
-        in_range("height", height, HEIGHT_MIN, HEIGHT_MAX)
-        return cls(
-            layers=layer_list(args, default=registry.first_view_ids()),
-            lat=lat,
-            lon=lon,
-            zoom=zoom,
-            height=height,
-            lang=lang,
-            cluster=boolean(args, "cluster") if "cluster" in args else True,
-        )
-
-
-def message_lang(raw: Mapping[str, str]) -> Lang:
-    """The language of an error message about the parameters (Korean unless lang=en)."""
-    return "en" if raw.get("lang") == "en" else "ko"
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,14 @@ from app.basemap import renderer
 from app.context import current_store
 from app.errors import InvalidParameter
 from app.openapi import operation, schema_ref
-from app.params import LANG, Param, checked, lang_of
+from app.request_params.audit import AUDIT_PARAMS, AuditParams
 from app.serializers import json_response
-from layers import registry, tileset
+from layers import tileset
 from layers.audit import AuditError, audit, cache_key
 from layers.audit_report import html
 
 bp = Blueprint("audit", __name__)
 
-AUDIT_PARAMS: tuple[Param, ...] = (
-    Param(
-        "layer", {"type": "string", "enum": list(registry.LAYER_IDS)}, "One layer (default: all)."
-    ),
-    Param("sido", {"type": "string"}, "One 시도, e.g. 서울특별시 or 서울 (default: all)."),
-    LANG,
-)
 CACHE_SIZE = 16
 _CACHE_KEY = "sharemap.audit"
 # Only styles and inline images: the page asks for nothing from anywhere.
@@ -54,12 +47,8 @@ def audit_page() -> Response:
 
 def _cached(kind: str, shape: Callable[[Any], Any]) -> Any:
     """The audit of the current versions in `kind`'s shape, from the process's cache."""
-    args = checked(request.args, AUDIT_PARAMS)
-    lang_of(args, None)  # validates; the audit speaks both languages
-    layer, sido = args.get("layer"), args.get("sido")
-    if layer is not None and layer not in registry.LAYER_IDS:
-        choices = ", ".join(registry.LAYER_IDS)
-        raise InvalidParameter("unknown_layer", parameter="layer", value=layer, choices=choices)
+    p = AuditParams.from_args(request.args)
+    layer, sido = p.layer, p.sido
     store = current_store()
     key = (kind, *cache_key(store, layer, sido))
     cache: OrderedDict[tuple[Any, ...], Any] = current_app.extensions.setdefault(

@@ -12,7 +12,7 @@ from app.basemap import current_basemap
 from app.errors import NotFound
 from app.links import base_url
 from app.page_context import content_security_policy, inline_script_hashes
-from app.params import PLAIN_PARAMS, checked, lang_of
+from app.request_params.lang import plain_lang
 from app.serializers import html_response, json_response
 
 bp = Blueprint("docs", __name__)
@@ -25,15 +25,14 @@ OPENAPI_KEY = "sharemap.openapi_paths"
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    lang_of(checked(request.args, PLAIN_PARAMS), None)  # validates, nothing to translate
+    plain_lang(request.args)  # validates, nothing to translate
     contributions = current_app.extensions.get(OPENAPI_KEY, ())
     return json_response(openapi.document(base_url(), contributions), links.OPENAPI)
 
 
 @bp.get("/docs")
 def docs() -> Response:
-    args = checked(request.args, PLAIN_PARAMS)
-    lang = lang_of(args, request.headers.get("Accept-Language"))
+    lang = plain_lang(request.args, request.headers.get("Accept-Language"))
     response = html_response("api/docs.html", lang, spec_url=f"{base_url()}/openapi.json")
     # Swagger UI's start-up script is inline (allowed by its hash); it sets inline styles and
     # shows data: images

@@ -12,7 +12,7 @@ from app import links
 from app.context import current_store, settings
 from app.download_files import download_file
 from app.errors import NotFound
-from app.params import DownloadParams
+from app.request_params.downloads import DownloadParams
 from app.tiles import current_archive
 from layers import export
 from layers.store import FeatureQuery

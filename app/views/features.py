@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from app import serializers as out
 from app.catalog import layer_infos, number_matched
 from app.context import current_store
 from app.errors import NotFound
-from app.params import ItemsParams, PageParams, known_layer
+from app.links import GEOJSON, JSON, SCHEMA_JSON
+from app.request_params.items import ItemsParams, PageParams
+from app.request_params.primitives import known_layer
 from layers import registry
 from layers.store import FeatureQuery
 
@@ -23,31 +27,32 @@ def _page(offers: tuple[str, ...] = JSON_FIRST) -> PageParams:
     )
 
 
+def _answer(
+    output: str, lang: str, body: Any, template: str, mimetype: str = JSON, **context: Any
+) -> Response:
+    """`body` as the HTML page `template` or as JSON, as the request negotiated (`output`)."""
+    if output == "html":
+        return out.html_response(template, lang, doc=body, **context)
+    return out.json_response(body, mimetype)
+
+
 @bp.get("/")
 def landing() -> Response:
     p = _page(("html", "json"))  # a browser gets the page; Accept: application/json the JSON
-    body = out.landing(p.lang)
-    if p.format == "html":
-        return out.html_response("api/landing.html", p.lang, doc=body)
-    return out.json_response(body)
+    return _answer(p.format, p.lang, out.landing(p.lang), "api/landing.html")
 
 
 @bp.get("/conformance")
 def conformance() -> Response:
     p = _page()
-    body = out.conformance()
-    if p.format == "html":
-        return out.html_response("api/conformance.html", p.lang, doc=body)
-    return out.json_response(body)
+    return _answer(p.format, p.lang, out.conformance(), "api/conformance.html")
 
 
 @bp.get("/collections")
 def collections() -> Response:
     p = _page()
     body = out.collections(layer_infos(registry.LAYER_IDS), p.lang)
-    if p.format == "html":
-        return out.html_response("api/collections.html", p.lang, doc=body)
-    return out.json_response(body)
+    return _answer(p.format, p.lang, body, "api/collections.html")
 
 
 @bp.get("/collections/<layer>")
@@ -55,9 +60,7 @@ def collection(layer: str) -> Response:
     layer = known_layer(layer)
     p = _page()
     body = out.collection(layer, layer_infos((layer,))[layer], p.lang)
-    if p.format == "html":
-        return out.html_response("api/collection.html", p.lang, doc=body)
-    return out.json_response(body)
+    return _answer(p.format, p.lang, body, "api/collection.html")
 
 
 @bp.get("/collections/<layer>/queryables")
@@ -65,9 +68,7 @@ def queryables(layer: str) -> Response:
     layer = known_layer(layer)
     p = _page()
     body = out.queryables_doc(layer, p.lang)
-    if p.format == "html":
-        return out.html_response("api/queryables.html", p.lang, doc=body, layer=layer)
-    return out.json_response(body, "application/schema+json")
+    return _answer(p.format, p.lang, body, "api/queryables.html", SCHEMA_JSON, layer=layer)
 
 
 @bp.get("/collections/<layer>/items")
@@ -78,9 +79,7 @@ def items(layer: str) -> Response:
     matched = number_matched(q.layer, FeatureQuery(q.bbox, q.filters, q.datetime))
     query = FeatureQuery(q.bbox, q.filters, q.datetime, limit=q.limit, offset=q.offset)
     body = out.items(current_store().features(q.layer, query), matched, q)
-    if q.format == "html":
-        return out.html_response("api/items.html", q.lang, doc=body, layer=q.layer)
-    return out.json_response(body, "application/geo+json")
+    return _answer(q.format, q.lang, body, "api/items.html", GEOJSON, layer=q.layer)
 
 
 @bp.get("/collections/<layer>/items/<path:feature_id>")
@@ -90,7 +89,4 @@ def item(layer: str, feature_id: str) -> Response:
     record = current_store().get(layer, feature_id)
     if record is None:
         raise NotFound("feature_not_found", layer=layer, value=feature_id)
-    body = out.item(record)
-    if p.format == "html":
-        return out.html_response("api/item.html", p.lang, doc=body, layer=layer)
-    return out.json_response(body, "application/geo+json")
+    return _answer(p.format, p.lang, out.item(record), "api/item.html", GEOJSON, layer=layer)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from app.context import current_store
-from app.params import PLAIN_PARAMS, checked, lang_of
+from app.request_params.lang import plain_lang
 from app.serializers import json_response
 from layers import registry
 
@@ -15,13 +15,13 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    lang_of(checked(request.args, PLAIN_PARAMS), None)  # validates, nothing to translate
+    plain_lang(request.args)  # validates, nothing to translate
     return json_response({"status": "ok"})
 
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    lang_of(checked(request.args, PLAIN_PARAMS), None)
+    plain_lang(request.args)
     store = current_store()
     versions = store.versions()  # StoreUnavailable -> 503 with Retry-After
     return json_response(

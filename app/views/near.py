@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, request
 
 from app.context import current_store
-from app.params import PLAIN_PARAMS, NearParams, checked, lang_of
+from app.request_params.lang import plain_lang
+from app.request_params.near import NearParams
 from app.serializers import json_response, labels_json, near_collection
 from layers.store import NearQuery
 
@@ -40,7 +41,7 @@ LABELS_MAX_AGE_S = 86400
 
 @bp.get("/api/layers")
 def layers() -> Response:
-    lang = lang_of(checked(request.args, PLAIN_PARAMS), request.headers.get("Accept-Language"))
+    lang = plain_lang(request.args, request.headers.get("Accept-Language"))
     body, etag = labels_json(lang)
     response = json_response(body)
     response.set_etag(etag)

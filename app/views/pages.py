@@ -11,10 +11,14 @@ from app import page_context as pc
 from app.basemap import current_basemap, renderer
 from app.context import current_store
 from app.errors import InvalidParameter
-from app.places import PlacesParams, openapi_path, places_collection
+from app.places import openapi_path, places_collection
+from app.request_params.pages import page_lang
+from app.request_params.places import PlacesParams
+from app.request_params.tiles import TileAddress
+from app.request_params.widget import EmbedParams
 from app.serializers import json_response
-from app.tiles import PNG_TYPE, TileAddress, serve_tile
-from app.widget import EmbedParams, message_lang, widget_html
+from app.tiles import PNG_TYPE, serve_tile
+from app.widget import widget_html
 from layers import tileset
 from layers.store.base import TileQuery
 
@@ -23,7 +27,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/near")
 def near_page() -> Response:
-    lang = pc.page_lang()
+    lang = page_lang()
     basemap = current_basemap()
     html = render_template(
         "pages/near.html", **pc.page_vars(lang), config=pc.near_config(lang, basemap)
@@ -38,7 +42,7 @@ def embed() -> Response:
         p = EmbedParams.from_args(request.args)
     except InvalidParameter as exc:
         # a message inside the frame, where a JSON problem would show as raw text
-        lang = message_lang(request.args)
+        lang = page_lang()
         html = render_template(
             "pages/embed_error.html", **pc.page_vars(lang), detail=exc.detail(lang)
         )
@@ -56,7 +60,7 @@ def embed() -> Response:
 
 @bp.get("/embed/builder")
 def embed_builder() -> Response:
-    lang = pc.page_lang()
+    lang = page_lang()
     basemap = current_basemap()
     html = render_template(
         "pages/builder.html", **pc.page_vars(lang), config=pc.builder_config(lang)

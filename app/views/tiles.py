@@ -10,19 +10,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from app.context import current_store, settings
 from app.errors import NotFound
+from app.request_params.tiles import TileAddress, point_layer, split_scale, tile_layers
 from app.tilejson import ogc_tileset, ogc_tilesets, style, tilejson, union_bbox
-from app.tiles import (
-    MVT_TYPE,
-    PNG_TYPE,
-    Pins,
-    TileAddress,
-    point_layer,
-    serve_document,
-    serve_tile,
-    split_scale,
-    tile_layers,
-    vector_tile_bytes,
-)
+from app.tiles import MVT_TYPE, PNG_TYPE, Pins, serve_document, serve_tile, vector_tile_bytes
 from app.versions import current_versions
 from layers import registry, tileset
 from layers.render import margin_units, render_png

@@ -1,7 +1,10 @@
 """Opening hours: one parser for the Korean texts of public data files, and a weekly schedule.
 
 - `geo.hours.schedule`: `Schedule`, its per-moment evaluation (`DayContext`) and Korean holidays;
-- `geo.hours.text`: the free-text phrasings (`parse_hours`);
+- `geo.hours.text`: the free-text phrasings (`parse_hours`), read from the tokens of
+  `geo.hours.tokens`, the times and ranges of `geo.hours.clock` and the days, weeks, dates and
+  seasons of `geo.hours.days`;
+- `geo.hours.stay`: a campsite's check-in and check-out times (`parse_stay_times`);
 - `geo.hours.columns`: hours published per day type (`from_day_columns`, `from_day_texts`).
 """
 
@@ -25,7 +28,8 @@ from geo.hours.schedule import (
     holiday_names,
     is_public_holiday,
 )
-from geo.hours.text import parse_hours, parse_stay_times
+from geo.hours.stay import parse_stay_times
+from geo.hours.text import parse_hours
 
 __all__ = [
     "CLOSED_DATE_PATTERN",

@@ -3,8 +3,9 @@
 import re
 from functools import lru_cache
 
+from geo.hours.clock import _interval, _normalise_text, _Unparseable
 from geo.hours.schedule import DAY, DAY_TYPES, WEEKDAY_NAMES, Intervals, Schedule, _by_day_type
-from geo.hours.text import _interval, _normalise_text, _Unparseable, parse_hours
+from geo.hours.text import parse_hours
 
 _HHMM = re.compile(r"(\d{1,2}):?(\d{2})(?::\d{2})?")
 

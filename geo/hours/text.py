@@ -1,117 +1,24 @@
 """The free-text phrasings of opening hours in Korean public data files, read into a `Schedule`."""
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from geo.hours.clock import _minutes_open, _normalise_text, _ranges, _subtract, _Unparseable
+from geo.hours.days import _DATE, NATIONAL_DAYS, _on_weeks, _SeasonSpec
 from geo.hours.schedule import (
-    DAY,
     DAY_TYPES,
     FULL_DAY,
     WEEKDAY_NAMES,
     Condition,
     Intervals,
-    MonthDay,
     Schedule,
     Season,
     _by_day_type,
-    _normalise_intervals,
 )
-
-_TIME = (
-    r"(?:(?:AM|PM|오전|오후)\s*)?\d{1,2}"
-    r"(?:\s*:\s*\d{1,2}(?:\s*시)?|\s*시(?:\s*\d{1,2}\s*분)?)?"
-)
-_NEXT_DAY = r"(?:익일|다음\s*날)"
-# A range must not run into more digits ("09:00~1800") or a month or day ("1~2월").
-_RANGE = rf"{_TIME}\s*[~\-]\s*(?:{_NEXT_DAY}\s*)?{_TIME}(?:\s*\(\s*{_NEXT_DAY}\s*\))?(?![\d:월일])"
-
-_WEEKDAY_CHARS = "월화수목금토일"
-# The weekday names of a span "화~일" (Saturday and Sunday as their day types).
-_SPAN = r"[월화수목금토일](?:요일)?\s*[~\-]\s*[월화수목금토일](?:요일)?(?![가-힣])"
-
-_DAY_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
-    (r"월\s*[~\-]\s*금(?:요일)?", frozenset({"weekday"})),
-    (r"월\s*[~\-]\s*토(?:요일)?", frozenset({"weekday", "saturday"})),
-    (r"월\s*[~\-]\s*일(?:요일)?", frozenset({"weekday", "saturday", "sunday"})),
-    (r"토\s*[~\-]\s*일(?:요일)?", frozenset({"saturday", "sunday"})),
-    (r"평\s*일|주중", frozenset({"weekday"})),
-    (r"주\s*말", frozenset({"saturday", "sunday"})),
-    (r"(?:법정|법적|국가|기타|대체)?\s*(?:임시\s*)?(?:국\s*)?공휴일|휴일", frozenset({"holiday"})),
-    # 국경일 (five national days) are only some of the public holidays.
-    (r"국경일", frozenset({"national_days"})),
-    (r"신정", frozenset({"new_year"})),
-    (
-        r"(?:설\s*[,·]?\s*추석|설\s*[,·]?\s*추석\s*명절|명절)(?:\s*연휴)?",
-        frozenset({"seollal", "chuseok"}),
-    ),
-    (r"(?:설날?|구정)\s*당일", frozenset({"seollal_day"})),
-    (r"추석\s*당일", frozenset({"chuseok_day"})),
-    (r"(?:설날?|구정)(?:\s*연휴)?", frozenset({"seollal"})),
-    (r"추석(?:\s*연휴)?", frozenset({"chuseok"})),
-    (r"토\s*[,·]?\s*일요일", frozenset({"saturday", "sunday"})),
-    (r"노동절|근로자의\s*날", frozenset({"05-01"})),
-    (r"토요일|토(?![가-힣])", frozenset({"saturday"})),
-    (r"일요일|일(?![가-힣])", frozenset({"sunday"})),
-    (r"월요일|월(?![가-힣])", frozenset({"mon"})),
-    (r"화요일|화(?![가-힣])", frozenset({"tue"})),
-    (r"수요일|수(?![가-힣])", frozenset({"wed"})),
-    (r"목요일|목(?![가-힣])", frozenset({"thu"})),
-    (r"금요일|금(?![가-힣])", frozenset({"fri"})),
-)
-_NTH_WORDS = {"첫": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5}
-
-# Named seasons have no agreed dates: (the months every reading shares, the widest reading).
-_SUMMER = (((6, 1), (8, 31)), ((3, 1), (11, 30)))
-_WINTER = (((12, 1), (2, 29)), ((9, 1), (5, 31)))
-_NAMED_SEASONS = {"하절기": _SUMMER, "여름철": _SUMMER, "동절기": _WINTER, "겨울철": _WINTER}
-_DATE = re.compile(r"\d\d-\d\d")
-_MONTH_END = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<dspan>\d{1,2}\s*[./]\s*\d{1,2}\s*\.?\s*~\s*\d{1,2}\s*[./]\s*\d{1,2}\.?)",
-            r"(?P<date>(?:\d{1,2}\s*월\s*\d{1,2}\s*일|\d{1,2}\s*/\s*\d{1,2})"
-            r"(?:\s*\(\s*[월화수목금토일]\s*\))?)",
-            r"(?P<months>(?:\d{1,2}\s*월\s*[~\-]\s*\d{1,2}|\d{1,2}\s*[~\-]\s*\d{1,2}"
-            r"|\d{1,2}(?:\s*[,·]\s*\d{1,2})*)\s*월(?:\s*(?:까지|부터|에는|은|중))?)",
-            r"(?P<named>하절기|여름철|동절기|겨울철)",
-            r"(?P<nth>격주|(?:매월\s*)?(?:(?:첫|둘|셋|넷|다섯)\s*(?:번\s*)?째|마지막)(?:\s*주)?"
-            r"|(?:매월\s*)?\d(?:\s*[,.·]\s*\d)*\s*(?:(?:번\s*)?째\s*(?:주(?:차)?)?|주(?:차)?))",
-            rf"(?P<range>{_RANGE})",
-            r"(?P<allday>상시|항시|24\s*시간|24\s*시(?![\d~\-])|24\s*h(?:ours?)?(?![a-z])"
-            r"|종일\s*개방)",
-            r"(?P<everyday>(?:연중|년중)(?:\s*무휴)?|무휴|365\s*일|매일"
-            r"|(?:평일\s*[,.·]?\s*주말\s*)?구분\s*없이)",
-            r"(?P<duration>\d{1,2}(?:\.\d)?\s*시간(?:\s*\d{1,2}\s*분)?)",
-            # "휴관일: 8/15" labels the closed days that follow
-            r"(?P<label>(?:정기\s*)?휴[관무]일\s*:)",
-            r"(?P<closed>미\s*운영|미\s*개방|비\s*개방|운영\s*(?:안\s*함|x)|개방\s*(?:안\s*함|하지\s*않음)"
-            r"|사용\s*불가|폐쇄|휴장|제외|정기\s*휴[관무]일?|휴[관무]일?)",
-            r"(?P<cut>점심\s*시간\s*(?:폐문|휴무|휴게|제외)?|휴게\s*시간|소독)",
-            r"(?P<only>만(?![가-힣]))",
-            r"(?P<etc>등(?![가-힣]))",
-            r"(?P<noise>(?:운영|개방|이용)\s*시간|운영|개방|정시|매주|매월|정기|및|까지"
-            r"|연장\s*(?:및\s*)?추가\s*운영(?:\s*시간)?|(?:연장|추가|확대)\s*(?:쉼터\s*)?운영|한시적으로|동일|도서관|기본"
-            r"|폭염\s*(?:대책\s*)?기간|(?:지하\s*)?[Bb]?\d\s*층\s*만|개방\s*구분|장서\s*점검|임시"
-            r"|(?<=[일말])(?:은|는|에는)(?![가-힣]))",
-            rf"(?P<span>{_SPAN})",
-            *(f"(?P<day{i}>{pattern})" for i, (pattern, _) in enumerate(_DAY_WORDS)),
-        ]
-    ),
-    re.IGNORECASE,
-)
-# ㅇ (NFKC: ᄋ) bullets the items of a list ("ㅇ 4월 ~ 10월 09:00~18:30 ㅇ …")
-_SKIP = re.compile(r"[\s,./+()\[\]<>:;·~\-*※|&'\"_=!ㅇᄋ]+")
-_CLOCK = re.compile(
-    r"(?:(?P<ampm>AM|PM|오전|오후)\s*)?(?P<h>\d{1,2})(?:\s*[:시]\s*(?P<m>\d{1,2})?)?",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(r"(\d{1,2}(?:\.\d)?)\s*시간(?:\s*(\d{1,2})\s*분)?")
+from geo.hours.tokens import _SKIP, _tokens
 
 # Hours that apply only under a heat-wave warning ("폭염특보 시", "<폭염주의보, 폭염경보 발효
 # 시>", "(폭염경보)"), and the words that return to the usual hours ("평시", "<평시>").
@@ -121,203 +28,6 @@ _CONDITION = re.compile(
     r"(?:시(?:에는|에만)?|때|중)?\s*[>)\]]?\s*:?"
 )
 _USUAL = re.compile(r"[<(]\s*(?:평\s*시|평상시)\s*[>)]\s*:?|(?:평\s*시|평상시)(?![가-힣])\s*:?")
-
-
-class _Unparseable(Exception):
-    pass
-
-
-def _normalise_text(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text)
-    t = re.sub("[∼〜～–—]", "~", t)
-    t = t.replace("?", "·")  # CP949 exports lost the middle dot: "주말?공휴일"
-    t = re.sub(r"(?<=\d);(?=\d)", ":", t)
-    t = re.sub(r"`+", "~", t)
-    t = re.sub(r"(?<=\d):[:.](?=\d)", ":", t)  # "18::00", "09:.00"
-    t = re.sub(r"(?<=\d):(?=\s*~)", "", t)  # "09:~18:00"
-    t = re.sub(r"javascript:void\(0\);?", "", t)
-    t = re.sub(r"\(?\s*(?:참고|사유)\s*:[^)]*\)?", " ", t)  # "24시간 (참고:경광등 설치)"
-    # "상시 개방 : 평일 09~18시" is "regularly open: …", not 24 hours.
-    t = re.sub(r"상시\s*개방\s*:\s*(?=[^/]*\d)", "", t)
-    # "1층 로비 / …", "관리사무소 / …": a place, not hours
-    t = re.sub(
-        r"^(?:[^/:~\d]*\d*\s*[층동][^/:~]*|[^/:~\d]*(?:관리\s*사무소|관리실)[^/:~\d]*)/", "", t
-    )
-    t = re.sub(r"시설\s*운영\s*시간\s*내\s*(?:쉼터\s*)?(?:탄력적\s*)?운영", "", t)
-    t = re.sub(r"^[가-힣]+\s*관람\s*시간\s*,?", "", t)  # "창경궁 관람시간, 월요일 휴관 …"
-    return re.sub(r"\s+", " ", t).strip()
-
-
-def _clock_minutes(text: str) -> int:
-    m = _CLOCK.fullmatch(text.strip().removesuffix("분").rstrip("시").strip())
-    if not m:
-        raise _Unparseable(text)
-    hour, minute = int(m["h"]), int(m["m"] or 0)
-    ampm = (m["ampm"] or "").upper()
-    if ampm in ("PM", "오후") and hour < 12:
-        hour += 12
-    elif ampm in ("AM", "오전") and hour == 12:
-        hour = 0
-    if minute > 59 or hour > 48:
-        raise _Unparseable(text)
-    return hour * 60 + minute
-
-
-def _interval(start: int, end: int, next_day: bool = False) -> tuple[int, int]:
-    """Read a start–end pair the way the sources mean it; see `parse_hours`."""
-    if start >= DAY:
-        raise _Unparseable(f"start {start}")
-    if start == 1:
-        start = 0
-    if (next_day and end < DAY) or end <= start:
-        end += DAY
-    span = end - start
-    if span % DAY in (0, DAY - 1):
-        return (0, DAY)
-    if span > DAY:
-        raise _Unparseable(f"{start}-{end}")
-    return (start, end)
-
-
-def _range(text: str) -> tuple[tuple[int, int], bool]:
-    """The interval of "HH:MM~HH:MM", and whether start and end were the same clock time."""
-    next_day = re.search(_NEXT_DAY, text) is not None
-    text = re.sub(rf"\(?\s*{_NEXT_DAY}\s*\)?", "", text)
-    start_text, end_text = re.split(r"\s*[~\-]\s*", text.strip(), maxsplit=1)
-    start, end = _clock_minutes(start_text), _clock_minutes(end_text)
-    return _interval(start, end, next_day), start % DAY == end % DAY
-
-
-def _subtract(intervals: Intervals, cuts: list[tuple[int, int]]) -> Intervals:
-    pieces = list(intervals)
-    for cut_start, cut_end in cuts:
-        kept: list[tuple[int, int]] = []
-        for start, end in pieces:
-            if cut_end <= start or cut_start >= end:
-                kept.append((start, end))
-                continue
-            if start < cut_start:
-                kept.append((start, cut_start))
-            if cut_end < end:
-                kept.append((cut_end, end))
-        pieces = kept
-    return tuple(pieces)
-
-
-def _span(text: str) -> frozenset[str]:
-    """The days of "화~일": weekday names, with Saturday and Sunday as their day types."""
-    first, last = (_WEEKDAY_CHARS.index(c) for c in re.findall(f"[{_WEEKDAY_CHARS}]", text)[:2])
-    names = {WEEKDAY_NAMES[(first + k) % 7] for k in range((last - first) % 7 + 1)}
-    return _day_types(names)
-
-
-def _day_types(names: set[str]) -> frozenset[str]:
-    out = {"saturday" if n == "sat" else "sunday" if n == "sun" else n for n in names}
-    if set(WEEKDAY_NAMES[:5]) <= out:
-        out = (out - set(WEEKDAY_NAMES[:5])) | {"weekday"}
-    return frozenset(out)
-
-
-def _nth(text: str) -> frozenset[str]:
-    """Which weeks of the month: "2,4주", "둘째", "1, 3번째" → {"2", "4"}; 격주 → unknown."""
-    if "격주" in text:
-        return frozenset({"unknown"})
-    if "마지막" in text:
-        return frozenset({"last"})
-    words = [str(n) for w, n in _NTH_WORDS.items() if re.search(rf"{w}\s*(?:번\s*)?째", text)]
-    return frozenset(re.findall(r"\d", text) + words)
-
-
-def _date(text: str) -> str:
-    month, day = (int(n) for n in re.findall(r"\d+", text)[:2])
-    if not (1 <= month <= 12 and 1 <= day <= _MONTH_END[month - 1]):
-        raise _Unparseable(text)
-    return {(1, 1): "new_year", (12, 25): "christmas"}.get((month, day), f"{month:02d}-{day:02d}")
-
-
-_SeasonSpec = tuple[
-    tuple[tuple[MonthDay, MonthDay], ...], str | None, tuple[MonthDay, MonthDay] | None
-]
-
-
-def _season(kind: str, text: str) -> _SeasonSpec:
-    """(spans of (month, day) start and end, name, widest reading) of a season token."""
-    if kind == "named":
-        core, around = _NAMED_SEASONS[text]
-        return (core,), text, around
-    numbers = [int(n) for n in re.findall(r"\d+", text)]
-    if kind == "dspan":
-        start, end = (numbers[0], numbers[1]), (numbers[2], numbers[3])
-        for month, day in (start, end):
-            if not (1 <= month <= 12 and 1 <= day <= _MONTH_END[month - 1]):
-                raise _Unparseable(text)
-        return ((start, end),), None, None
-    if any(not 1 <= n <= 12 for n in numbers):
-        raise _Unparseable(text)
-    if re.search(r"\d\s*월?\s*[~\-]", text):
-        months = [numbers[0], numbers[1]]
-        return (((months[0], 1), (months[1], _MONTH_END[months[1] - 1])),), None, None
-    return tuple(((n, 1), (n, _MONTH_END[n - 1])) for n in numbers), None, None
-
-
-def _on_weeks(days: frozenset[str], weeks: frozenset[str]) -> frozenset[str]:
-    """ "2,4주" with "일요일" → {"sun#2", "sun#4"}; 격주 → {"unknown"}."""
-    if weeks == {"unknown"}:
-        return weeks
-    names = {"saturday": "sat", "sunday": "sun"}
-    out: set[str] = set()
-    for day in days:
-        name = names.get(day, day)
-        if name not in WEEKDAY_NAMES or not weeks:
-            raise _Unparseable(f"weeks of {day}")
-        out.update(f"{name}#{week}" for week in weeks)
-    return frozenset(out)
-
-
-def _tokens(text: str) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    pos = 0
-    while pos < len(text):
-        skip = _SKIP.match(text, pos)
-        if skip:
-            if re.search(r"[()]", skip.group()):
-                out.append(("bracket", None))
-            pos = skip.end()
-            continue
-        m = _TOKEN.match(text, pos)
-        if not m or m.lastgroup is None:
-            raise _Unparseable(text[pos:])
-        kind = m.lastgroup
-        if kind == "range":
-            out.append(("range", _range(m.group())))
-        elif kind == "duration":
-            d = _DURATION.fullmatch(m.group().strip())
-            assert d is not None
-            out.append(("duration", round(float(d[1]) * 60) + int(d[2] or 0)))
-        elif kind.startswith("day"):
-            out.append(("days", _DAY_WORDS[int(kind[3:])][1]))
-        elif kind == "span":
-            out.append(("days", _span(m.group())))
-            out.append(("bracket", None))  # "09-18시(화-일, 월 휴무)": a span stands alone
-        elif kind == "nth":
-            out.append(("nth", _nth(m.group())))
-        elif kind == "date":
-            out.append(("days", frozenset({_date(m.group())})))
-        elif kind in ("months", "named", "dspan"):
-            out.append(("season", _season(kind, m.group())))
-        elif kind == "label":
-            out.append(("closed", "label"))
-        elif kind != "noise":
-            out.append((kind, None))
-        pos = m.end()
-    return out
-
-
-def _ranges(raw: list[tuple[tuple[int, int], bool]]) -> Intervals:
-    # In a list of sessions "00:00~00:00" fills an empty slot ("09:00~13:00,00:00~00:00");
-    # only on its own does it mean 24 hours.
-    kept = [interval for interval, same in raw if not same] or [raw[0][0]]
-    return _normalise_intervals(kept)
 
 
 def _items(tokens: list[tuple[str, Any]], group_days: bool) -> list[tuple[Any, ...]]:
@@ -379,10 +89,6 @@ def _items(tokens: list[tuple[str, Any]], group_days: bool) -> list[tuple[Any, .
         else:
             merged.append((kind, value))
     return merged
-
-
-def _minutes_open(intervals: Intervals) -> int:
-    return sum(end - start for start, end in intervals)
 
 
 Clause = tuple[frozenset[str] | None, Intervals | None]  # (days or every day, hours or closed)
@@ -543,6 +249,7 @@ def _day_values(
     """
     default: Intervals | None = None
     explicit: dict[str, Intervals] = {}
+    named_with: dict[str, int] = {}  # how many day types the clause that set `explicit` named
     closed: set[str] = set()
     weekdays: dict[str, Intervals] = {}  # hours of single weekdays ("화~금 09:00~18:00")
     for days, body in clauses:
@@ -553,14 +260,25 @@ def _day_values(
             continue
         for day in days:
             if day == "national_days":
+                if body is None:
+                    closed.update(NATIONAL_DAYS)  # "매주월요일, 국경일제외"
+                    continue
                 if "holiday" in days:
                     continue
-                raise _Unparseable("national days without public holidays")
+                raise _Unparseable("hours for national days without public holidays")
             if day in DAY_TYPES:
                 value: Intervals = () if body is None else body
+                width = len(days & _EVERY_DAY_TYPE)
                 if explicit.get(day, value) != value:
-                    raise _Unparseable(f"two sets of hours for {day}")
+                    # "주말 09~22시(일요일 휴관)": one day type closed within a group given hours
+                    if value == () and width == 1 < named_with[day]:
+                        pass
+                    elif explicit[day] == () and named_with[day] == 1 < width:
+                        continue
+                    else:
+                        raise _Unparseable(f"two sets of hours for {day}")
                 explicit[day] = value
+                named_with[day] = width
             elif body is None:
                 closed.add(day)
             elif day in WEEKDAY_NAMES:
@@ -685,51 +403,4 @@ def parse_hours(text: str | None) -> Schedule | None:
             return _parse(rest.strip())
         except _Unparseable:
             pass
-    return None
-
-
-_STAY = re.compile(
-    rf"(?:지정일|당일|전일|1\s*일|입\s*:?)?\s*(?P<check_in>{_TIME})"
-    r"\s*(?:\([^)]*\))?\s*(?:[~\-]|퇴\s*:?|(?=익일))\s*"
-    rf"(?P<next>익일|다음\s*날|2\s*일|퇴\s*:?)?\s*(?P<check_out>{_TIME})\s*(?:기준)?"
-)
-_OPEN_SEASON = re.compile(r"(?:개장)?\s*\(?\s*(?P<season>[^()]+?)\s*\)?")
-
-
-@lru_cache(maxsize=1024)
-def parse_stay_times(text: str | None) -> Schedule | None:
-    """A campsite's 이용시간, mostly check-in and check-out ("14:00~익일12:00").
-
-    Read as opening hours those would show a campsite closed between check-out and
-    check-in, so a time range is kept as `Schedule.stay` (check-in, check-out) with the
-    status unknown. Always-open statements ("24시간", "연중무휴") are opening hours, and a
-    season alone ("개장(4월~11월)", "하절기") says the campsite is closed outside it.
-    """
-    if text is None:
-        return None
-    t = _normalise_text(text)
-    schedule = parse_hours(t)
-    if schedule is not None and schedule.always_open and not re.search(_NEXT_DAY, t):
-        return schedule
-    m = _STAY.fullmatch(t)
-    if m is not None:
-        try:
-            check_in = _clock_minutes(m["check_in"])
-            check_out = _clock_minutes(m["check_out"])
-        except _Unparseable:
-            return None
-        if check_in < DAY and check_out <= DAY:
-            return Schedule(stay=(check_in, check_out))
-        return None
-    season = _OPEN_SEASON.fullmatch(t)
-    if season is not None:
-        try:
-            tokens = _tokens(season["season"])
-        except _Unparseable:
-            return None
-        if len(tokens) == 1 and tokens[0][0] == "season":
-            spans, name, around = tokens[0][1]
-            closed = _by_day_type(dict.fromkeys(DAY_TYPES, ()))
-            seasons = [Season(start, end, Schedule(), name, around) for start, end in spans]
-            return replace(closed, seasons=tuple(seasons))
     return None

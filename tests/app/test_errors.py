@@ -14,18 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.errors import STATUS, InvalidParameter, NotAcceptable, NotFound
-from layers.store import StoreUnavailable
 from tests.app.conftest import assert_problem, close_store, free_port
-
-
-def test_the_error_table() -> None:
-    assert {
-        InvalidParameter: 400,
-        NotFound: 404,
-        NotAcceptable: 406,
-        StoreUnavailable: 503,
-    } == STATUS
 
 
 def test_unknown_path_is_404(api: FlaskClient) -> None:

@@ -12,7 +12,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from app.params import DOWNLOAD_PARAMS, NEAR_PARAMS, items_params
+from app.params import items_params
+from app.request_params.downloads import DOWNLOAD_PARAMS
+from app.request_params.near import NEAR_PARAMS
 from layers import registry
 
 # Rules served by other blueprints that document themselves elsewhere (tiles: OGC API - Tiles).

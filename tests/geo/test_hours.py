@@ -132,7 +132,6 @@ def test_is_open_table(text: str, day: str, clock: str, expected: bool | None):
         "24:00~24:00",
         "0~25시",
         "09:00~1800",
-        "국경일 휴관",  # five national days are not all the public holidays
         "폭염특보 시 연장운영 및 추가운영",
     ],
 )

@@ -358,3 +358,119 @@ def test_stay_times_never_say_open_or_closed(text, day, minute):
 
 def test_full_day_constant_is_what_always_open_uses():
     assert Schedule(always_open=True).weekday == FULL_DAY
+
+
+# --- families added for issue 17 (counts: source rows of the default files) -----------------
+
+
+def test_national_days_closed_are_their_five_dates():
+    # toilets (7 rows): the five 국경일 are fixed solar dates, so closing them needs no guess
+    text = "정시(09:00~18:00,매주월요일,국경일제외)"
+    assert status(text, TUE, "10:00") is True
+    assert status(text, MON_2, "10:00") is False
+    assert status(text, "2024-07-17", "10:00") is False  # 제헌절: a 국경일, no public holiday
+    assert status(text, "2026-10-09", "10:00") is False  # 한글날
+    s = parse_hours("국경일 휴관")
+    assert s is not None and s.weekday is None
+    assert set(s.closed_dates) == {"03-01", "07-17", "08-15", "10-03", "10-09"}
+    assert s.is_open(at(TUE, "10:00")) is None  # the other days stay unknown
+    # hours for the national days alone still say nothing of the other public holidays
+    assert parse_hours("국경일 09:00~13:00") is None
+
+
+def test_a_category_word_before_bracketed_hours():
+    # toilets: "상시" (the 개방시간 category) followed by the hours it stands for
+    assert parse_hours("상시(10:00~21:00)") == Schedule(
+        weekday=((600, 1260),),
+        saturday=((600, 1260),),
+        sunday=((600, 1260),),
+        holiday=((600, 1260),),
+    )
+    assert status("상시(05:00-01:00)", TUE, "00:30") is True  # past midnight
+    assert status("상시(05:00-01:00)", TUE, "03:00") is False
+    assert parse_hours("상시") == Schedule(always_open=True)
+
+
+def test_a_facility_note_after_two_dots():
+    # toilets (4 rows)
+    for text in ("24시간..자연발효식(와변기)", "24시간..재래식화장실을 포세식화장실로 개선"):
+        assert parse_hours(text) == Schedule(always_open=True), text
+    # what follows ".." is kept when it speaks of days or closures
+    assert status("09:00~18:00..주말 휴무", SAT, "10:00") is False
+
+
+def test_a_bare_24_and_a_fill_series_of_24_hours():
+    # campsites: "24" (13 rows, one 군, no other hours) and "00:00~24:01" … "00:00~24:13"
+    # (13 consecutive rows of one 시, after "00:00~24:00")
+    assert parse_stay_times("24") == Schedule(always_open=True)
+    assert parse_hours("24") == Schedule(always_open=True)
+    for minute in (1, 9, 13):
+        assert parse_stay_times(f"00:00~24:{minute:02d}") == Schedule(always_open=True)
+    # only a 00:00 start makes it the whole day: "09:00~24:13" runs to 00:13
+    assert status("09:00~24:13", TUE, "00:10") is True
+    assert parse_hours("24일") is None
+
+
+def test_campsite_stays_with_start_and_end_days():
+    for text, stay in (
+        ("지정일:14:00~익일11:00", (840, 660)),
+        ("예약시작일 14:00~종료일 11:00", (840, 660)),
+        ("사용시작일 14시~ 사용종료일 12시", (840, 720)),
+        ("야영데크:14:00~13:00", (840, 780)),  # the kind of pitch first
+        ("(09:00~22:00)", (540, 1320)),
+    ):
+        assert parse_stay_times(text) == Schedule(stay=stay), text
+    # a stay after a season or 연중무휴 is not read: a stay comes without opening hours
+    for text in (
+        "매년 5.16~10.30 지정일 14:00~익일12:00",
+        "연중무휴(지정일 14:00~다음날 11:00)",
+        "매년 7~8월 (금~일)14:00~익일 11:00",
+        "야영데크:14:00~13:00, 카라반: 14:00~11:00",  # two kinds of pitch, two stays
+    ):
+        assert parse_stay_times(text) is None, text
+
+
+def test_texts_that_state_no_times_are_not_read():
+    # toilets: 정시 (674 rows), 업무시간 (148), 정시개방 (55), durations ("9시간", 172);
+    # campsites: 1일 (53), 유동적임 (27), a check-out alone
+    for text in ("정시개방", "근무시간 개방", "올림픽공원 개방 시간 내", "9시간", "13시간30분"):
+        assert parse_hours(text) is None, text
+    for text in ("1일", "유동적임", "1박2일(익일 정오 12시)", "익일11시까지", "제한없음"):
+        assert parse_stay_times(text) is None, text
+
+
+def test_one_day_closed_within_a_group_given_hours():
+    # toilets (4 rows): the single day's closure wins over the group's hours, either order
+    for text in (
+        "평일09-22시, 주말 09~22시(일요일 휴관)",
+        "(평일)05:00-22:00+(주말)05:00-14:00+일요일폐쇄",
+    ):
+        assert status(text, SAT, "10:00") is True, text
+        assert status(text, SUN_2, "10:00") is False, text
+    assert status("일요일 휴관, 주말 09~22시", SUN_2, "10:00") is False
+    assert parse_hours("주말 09~18시, 주말 휴관") is None  # the same group twice: a contradiction
+
+
+def test_a_label_before_bracketed_hours():
+    # toilets: "개방구분(…)", "근무시간(…)"; the label alone states no times
+    s = parse_hours("개방구분(평일(06:00~22:00),토요일(06:00~12:00),일요일(휴관))")
+    assert s is not None and (s.weekday, s.saturday, s.sunday) == (
+        ((360, 1320),),
+        ((360, 720),),
+        (),
+    )
+    assert parse_hours("근무시간(월~금, 09:00~18:00)") == Schedule(weekday=((540, 1080),))
+    for text in ("업무시간", "근무시간 개방"):
+        assert parse_hours(text) is None, text
+
+
+def test_a_named_season_with_its_dates_and_a_closed_period():
+    # toilets: the dates in brackets say when 동절기 is (3 rows); a flood-prevention period
+    text = "06:00~18:00+동절기폐쇄(11/20~익년3/15)"
+    assert status(text, "2026-01-10", "10:00") is False
+    assert status(text, "2026-11-25", "10:00") is False
+    assert status(text, "2026-05-11", "10:00") is True
+    assert status(text, "2026-05-11", "19:00") is False
+    text = "상시(6.30 ~ 10.15 수방기간 제외)"
+    assert status(text, "2026-08-10", "10:00") is False
+    assert status(text, "2026-05-10", "03:00") is True
