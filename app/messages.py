@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from layers import registry
+from layers import fields, registry
 
 Lang = Literal["ko", "en"]
 LANGS: tuple[Lang, ...] = ("ko", "en")
@@ -150,22 +150,9 @@ TITLES: dict[int, tuple[str, str]] = {
     503: ("일시적으로 사용할 수 없음", "Service unavailable"),
 }
 
-# Labels of the common fields and of the values the API computes.
+# Labels of the common fields (layers.fields) and of the values the API computes.
 LABELS: dict[str, tuple[str, str]] = {
-    "id": ("식별자", "Id"),
-    "layer": ("레이어", "Layer"),
-    "name": ("이름", "Name"),
-    "address": ("주소", "Address"),
-    "sido": ("시도", "Province"),
-    "sigungu": ("시군구", "District"),
-    "phone": ("전화번호", "Phone"),
-    "opening_hours_raw": ("운영시간", "Opening hours"),
-    "opening_hours": ("운영시간(구조화)", "Opening hours (structured)"),
-    "fee": ("요금", "Fee"),
-    "fee_text": ("요금 안내", "Fee details"),
-    "wheelchair": ("휠체어 이용", "Wheelchair access"),
-    "source": ("출처", "Source"),
-    "updated_at": ("데이터 기준일", "Updated"),
+    **{name: (label.ko, label.en) for name, label in fields.LABELS.items()},
     "distance_m": ("거리(m)", "Distance (m)"),
     "open_status": ("지금 운영", "Open now"),
     "details": ("세부 정보", "Details"),

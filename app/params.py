@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from layers import export, registry
+from layers import registry
 from layers.bilingual import LANGS
-from layers.spec import Field
+from layers.queryables import queryables
 
 ITEMS_LIMIT_DEFAULT, ITEMS_LIMIT_MAX = 100, 10000
 OFFSET_MAX = 10_000_000
@@ -96,55 +96,7 @@ ITEMS_PARAMS: tuple[Param, ...] = (
 PLAIN_PARAMS: tuple[Param, ...] = (LANG,)
 
 
-# -- queryables ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Queryable:
-    name: str
-    type: Literal["string", "integer", "number", "boolean"]
-    title_ko: str
-    title_en: str
-    enum: tuple[str, ...] = ()
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_ko
-
-
-_JSON_TYPES: dict[str, Literal["string", "integer", "number", "boolean"]] = {
-    "text": "string",
-    "date": "string",
-    "int": "integer",
-    "float": "number",
-    "bool": "boolean",
-}
-
-COMMON_QUERYABLES: tuple[Queryable, ...] = (
-    Queryable("name", "string", "이름", "Name"),
-    Queryable("sido", "string", "시도", "Province"),
-    Queryable("sigungu", "string", "시군구", "District"),
-    Queryable("fee", "string", "요금", "Fee", ("free", "paid", "unknown")),
-    Queryable("wheelchair", "boolean", "휠체어 이용", "Wheelchair access"),
-)
-
-
-def queryables(layer_id: str) -> tuple[Queryable, ...]:
-    """The property filters of a layer's items: common fields and its queryable fields."""
-    common = {q.name for q in COMMON_QUERYABLES}
-    own = tuple(
-        _queryable(f)
-        for f in export.layer_fields(layer_id)
-        if _filterable(f) and f.name not in common
-    )
-    return COMMON_QUERYABLES + own
-
-
-def _filterable(f: Field) -> bool:
-    return f.queryable and f.type in _JSON_TYPES
-
-
-def _queryable(f: Field) -> Queryable:
-    return Queryable(f.name, _JSON_TYPES[f.type], f.label_ko, f.label_en)
+# -- queryables (layers.queryables) ---------------------------------------------------------
 
 
 def items_params(layer_id: str) -> tuple[Param, ...]:

@@ -13,11 +13,11 @@ from flask import Response, current_app, render_template, request
 
 from app import links, messages
 from app.links import link, segment, url
-from app.params import queryables
 from app.request_params.items import ItemsParams
 from app.request_params.near import NearParams
 from geo.hours import Schedule
 from layers import export, registry
+from layers.queryables import queryables
 from layers.record import FeatureRecord
 from layers.store import Hit, LayerInfo
 from layers.store.nearme import NearAnswer, NearHit, Snapshot

@@ -5,28 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# The common columns every layer has, in the order stores and downloads use.
-COMMON_FIELDS: tuple[str, ...] = (
-    "id",
-    "layer",
-    "name",
-    "address",
-    "sido",
-    "sigungu",
-    "phone",
-    "opening_hours_raw",
-    "opening_hours",
-    "fee",
-    "fee_text",
-    "wheelchair",
-    "source",
-    "updated_at",
-)
+from layers import fields
+
+# The common fields every layer has, in the order stores and downloads use (layers.fields).
+COMMON_FIELDS: tuple[str, ...] = fields.NAMES
 
 
 @dataclass(frozen=True)
 class FeatureRecord:
-    """One normalised, validated point feature of a layer (WGS84)."""
+    """One normalised, validated point feature of a layer (WGS84): the common fields of
+    layers.fields (a test checks that both agree), its place and the layer's own props."""
 
     layer: str
     id: str

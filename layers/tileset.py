@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from layers import registry
+from layers import fields, registry
 
 REGIONS = "regions"  # the sigungu boundaries layer, the default base map
 
@@ -28,6 +28,7 @@ POINT_BUFFER = 64  # MVT units (of 4096) of unclustered points kept outside the 
 REGION_BUFFER = 64  # MVT units of region polygon kept outside the tile, as ST_AsMVTGeom's default
 
 TileType = Literal["int", "float", "bool", "text"]
+_COMMON_TILE_TYPES: dict[fields.FieldType, TileType] = {"text": "text", "bool": "bool"}
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,10 @@ class TileField:
     description: str
 
 
-# The common attributes of an unclustered point, then the few layer fields a map needs.
-COMMON_FIELDS: tuple[TileField, ...] = (
-    TileField("id", "text", "Feature id"),
-    TileField("name", "text", "Name"),
-    TileField("fee", "text", "free, paid or unknown"),
+# The common attributes of an unclustered point (layers.fields), then the few layer fields a
+# map needs.
+COMMON_TILE_FIELDS: tuple[TileField, ...] = tuple(
+    TileField(f.name, _COMMON_TILE_TYPES[f.type], f.description) for f in fields.TILE_FIELDS
 )
 CLUSTER_FIELDS: tuple[TileField, ...] = (
     TileField("count", "int", "Points in this grid cell (1: also id and name)"),
@@ -73,7 +73,7 @@ def layer_fields(layer_id: str) -> tuple[TileField, ...]:
 
 def point_fields(layer_id: str) -> tuple[TileField, ...]:
     """Every attribute a point of the layer may carry, over all zooms."""
-    return COMMON_FIELDS + layer_fields(layer_id) + CLUSTER_FIELDS
+    return COMMON_TILE_FIELDS + layer_fields(layer_id) + CLUSTER_FIELDS
 
 
 def cluster_cells(z: int, raster: bool = False) -> int | None:

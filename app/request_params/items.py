@@ -14,7 +14,6 @@ from app.params import (
     OFFSET_MAX,
     Param,
     items_params,
-    queryables,
 )
 from app.request_params.lang import choose_lang
 from app.request_params.negotiation import output_format
@@ -28,6 +27,7 @@ from app.request_params.primitives import (
     known_layer,
 )
 from layers.bilingual import Lang
+from layers.queryables import queryables
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from decimal import Decimal
 from werkzeug.datastructures import MultiDict
 
 from app.errors import ApiError, InvalidParameter, NotFound
-from app.params import Param, Queryable
+from app.params import Param
 from geo.hours import KST
 from layers import registry
+from layers.queryables import Queryable
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 INTEGER = re.compile(r"[+-]?\d{1,12}")

@@ -41,7 +41,6 @@ class Store(ABC):
     def versions(self) -> dict[str, str]:
         """data_version of every loaded layer (reference tables included)."""
 
-    @abstractmethod
     def replace_layer(
         self,
         layer_id: str,
@@ -51,14 +50,16 @@ class Store(ABC):
         stats: dict[str, Any] | None = None,
     ) -> LoadOutcome:
         """Atomically make `records` the current version of a layer (keeping older ones)."""
+        return self.replace_layers([LayerWrite(layer_id, records, data_version, stats or {})])[0]
 
-    @abstractmethod
     def rollback(self, layer_id: str) -> str | None:
         """Discard the current version of a layer and make the one before it current.
 
         Returns the data_version now current, or None (and changes nothing) when the layer
         has no previous version.
         """
+        now = self.rollback_layers([layer_id])
+        return now[layer_id] if now else None
 
     @abstractmethod
     def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
@@ -118,7 +119,7 @@ class Store(ABC):
         features in the tile, named by its id; b"" when no layer has any.
 
         Unclustered points: those within tileset.POINT_BUFFER units of the tile, attributes
-        tileset.COMMON_FIELDS + layer_fields(layer) (null values left out). Clustered: the
+        tileset.COMMON_TILE_FIELDS + layer_fields(layer) (null values left out). Clustered: the
         points inside the tile (half-open: 0 ≤ px, py < 4096) grouped by geo.tiles.grid_cell,
         one point per non-empty cell at the mean pixel with `count`, and `id`/`name` when the
         count is 1; no buffer, so the counts of a zoom's tiles add up to the rows. "regions":

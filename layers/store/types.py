@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+from layers import fields
 from layers.record import FeatureRecord
 
 
@@ -29,9 +30,7 @@ class StaleVersion(StoreError):
 Filters = tuple[tuple[str, str], ...]  # (common field or prop name, value as text): equality
 
 # The common fields a filter compares; any other filter name is looked up in `props`.
-FILTER_FIELDS = frozenset(
-    {"id", "name", "address", "sido", "sigungu", "phone", "fee", "wheelchair", "updated_at"}
-)
+FILTER_FIELDS = fields.FILTER_FIELDS
 
 
 @dataclass(frozen=True)

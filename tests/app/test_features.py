@@ -274,8 +274,8 @@ def test_errors(api: FlaskClient, url: str, status: int, code: str) -> None:
     [("30", "30"), ("30.0", "30"), ("12.50", "12.5"), ("1e3", "1000"), ("1e-5", "0.00001")],
 )
 def test_number_filters_compare_as_postgresql_prints_jsonb(raw: str, expected: str) -> None:
-    from app.params import Queryable
     from app.request_params.primitives import filter_value
+    from layers.queryables import Queryable
 
     assert filter_value(Queryable("area_m2", "number", "면적", "Area"), raw) == expected
 
@@ -283,8 +283,8 @@ def test_number_filters_compare_as_postgresql_prints_jsonb(raw: str, expected: s
 @pytest.mark.parametrize("raw", ["1e999", "inf", "nan", "1e40"])
 def test_unusable_number_filters_are_a_400(raw: str) -> None:
     from app.errors import InvalidParameter
-    from app.params import Queryable
     from app.request_params.primitives import filter_value
+    from layers.queryables import Queryable
 
     with pytest.raises(InvalidParameter):
         filter_value(Queryable("area_m2", "number", "면적", "Area"), raw)

@@ -165,16 +165,6 @@ class EmbeddedStore(Store):
 
     # -- writing --------------------------------------------------------------------------
 
-    def replace_layer(
-        self,
-        layer_id: str,
-        records: Iterable[FeatureRecord],
-        *,
-        data_version: str,
-        stats: dict[str, Any] | None = None,
-    ) -> LoadOutcome:
-        return self.replace_layers([LayerWrite(layer_id, records, data_version, stats or {})])[0]
-
     def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
         for w in writes:
             disk.check_layer_id(w.layer)
@@ -184,10 +174,6 @@ class EmbeddedStore(Store):
                 for w in writes
             ]
         )
-
-    def rollback(self, layer_id: str) -> str | None:
-        now = self.rollback_layers([layer_id])
-        return now[layer_id] if now else None
 
     def rollback_layers(self, layer_ids: Sequence[str]) -> dict[str, str] | None:
         with disk.write_lock(self.directory):

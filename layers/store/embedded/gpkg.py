@@ -16,15 +16,18 @@ import pyogrio.raw
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from layers.record import COMMON_FIELDS, FeatureRecord, Region
+from layers import fields
+from layers.record import FeatureRecord, Region
 from layers.store.base import StoreError
 
 # Rows handed to GDAL at a time: a load never holds more than this in column arrays.
 BATCH = 5000
 REGIONS_TABLE = "regions"
-JSON_FIELDS = ("opening_hours", "props")
-TEXT_FIELDS = tuple(f for f in COMMON_FIELDS if f not in JSON_FIELDS and f != "wheelchair")
-FIELDS = (*TEXT_FIELDS, *JSON_FIELDS, "wheelchair")
+# The columns of a layer table: the common fields (layers.fields) by type, then the props.
+TEXT_FIELDS = tuple(f.name for f in fields.COMMON if f.type == "text")
+JSON_FIELDS = (*(f.name for f in fields.COMMON if f.type == "json"), "props")
+BOOL_FIELDS = tuple(f.name for f in fields.COMMON if f.type == "bool")  # nullable
+FIELDS = (*TEXT_FIELDS, *JSON_FIELDS, *BOOL_FIELDS)
 _GDAL_ERRORS = (OSError, DataSourceError, DataLayerError, RuntimeError)
 
 
@@ -65,9 +68,13 @@ def _write_batch(path: Path, table: str, batch: list[FeatureRecord], *, append: 
     columns += [
         np.array([_json(getattr(r, name)) for r in batch], dtype=object) for name in JSON_FIELDS
     ]
-    columns.append(np.array([bool(r.wheelchair) for r in batch], dtype=bool))
-    masks: list[np.ndarray | None] = [None] * (len(FIELDS) - 1)
-    masks.append(np.array([r.wheelchair is None for r in batch], dtype=bool))
+    columns += [
+        np.array([bool(getattr(r, name)) for r in batch], dtype=bool) for name in BOOL_FIELDS
+    ]
+    masks: list[np.ndarray | None] = [None] * (len(FIELDS) - len(BOOL_FIELDS))
+    masks += [
+        np.array([getattr(r, name) is None for r in batch], dtype=bool) for name in BOOL_FIELDS
+    ]
     lons = np.array([r.lon for r in batch], dtype=float)
     lats = np.array([r.lat for r in batch], dtype=float)
     geometry = shapely.to_wkb(shapely.points(lons, lats))
@@ -96,32 +103,16 @@ def read_features(path: Path, table: str) -> list[FeatureRecord]:
     if len(geometry) == 0:
         return []
     xy = shapely.get_coordinates(shapely.from_wkb(geometry))
-    lons, lats = xy[:, 0].tolist(), xy[:, 1].tolist()
-    text = {name: data[name].tolist() for name in TEXT_FIELDS}
-    hours = _json_column(data["opening_hours"].tolist())
-    props = _json_column(data["props"].tolist())
-    wheelchair = data["wheelchair"].tolist()  # float: 1.0, 0.0, NaN for NULL
+    values: dict[str, list[Any]] = {name: data[name].tolist() for name in TEXT_FIELDS}
+    values.update((name, _json_column(data[name].tolist())) for name in JSON_FIELDS)
+    for name in BOOL_FIELDS:  # float: 1.0, 0.0, NaN for NULL
+        values[name] = [None if math.isnan(v) else bool(v) for v in data[name].tolist()]
+    values["props"] = [p or {} for p in values["props"]]
+    values["lon"], values["lat"] = xy[:, 0].tolist(), xy[:, 1].tolist()
+    names = tuple(values)
     records = [
-        FeatureRecord(
-            layer=text["layer"][i],
-            id=text["id"][i],
-            name=text["name"][i],
-            lon=lons[i],
-            lat=lats[i],
-            address=text["address"][i],
-            sido=text["sido"][i],
-            sigungu=text["sigungu"][i],
-            phone=text["phone"][i],
-            opening_hours_raw=text["opening_hours_raw"][i],
-            opening_hours=hours[i],
-            fee=text["fee"][i],
-            fee_text=text["fee_text"][i],
-            wheelchair=None if math.isnan(wheelchair[i]) else bool(wheelchair[i]),
-            source=text["source"][i],
-            updated_at=text["updated_at"][i],
-            props=props[i] or {},
-        )
-        for i in range(len(lons))
+        FeatureRecord(**dict(zip(names, row, strict=True)))
+        for row in zip(*values.values(), strict=True)
     ]
     records.sort(key=lambda r: r.id)
     return records

@@ -41,8 +41,8 @@ from layers.store.base import (
     TilePoint,
     TileQuery,
 )
+from layers.store.postgis import feature_rows, tiles
 from layers.store.postgis import queries as q
-from layers.store.postgis import tiles
 from layers.store.postgis.reader import Reader
 from layers.store.postgis.watch import VersionWatcher, point_versions
 
@@ -58,42 +58,6 @@ def engine_url(database_url: str) -> str:
     if url.drivername in ("postgresql", "postgresql+psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
-
-
-def _copy_value(value: Any) -> str:
-    """One COPY text-format field."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    s = value if isinstance(value, str) else str(value)
-    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _record(row: Mapping[str, Any]) -> FeatureRecord:
-    return FeatureRecord(
-        layer=row["layer_id"],
-        id=row["id"],
-        name=row["name"],
-        lon=row["lon"],
-        lat=row["lat"],
-        address=row["address"],
-        sido=row["sido"],
-        sigungu=row["sigungu"],
-        phone=row["phone"],
-        opening_hours_raw=row["opening_hours_raw"],
-        opening_hours=row["opening_hours"],
-        fee=row["fee"],
-        fee_text=row["fee_text"],
-        wheelchair=row["wheelchair"],
-        source=row["source"],
-        updated_at=row["updated_at"],
-        props=row["props"] or {},
-    )
 
 
 def default_cache_dir() -> Path:
@@ -197,16 +161,6 @@ class PostgisStore(Store):
 
     # -- writing --------------------------------------------------------------------------
 
-    def replace_layer(
-        self,
-        layer_id: str,
-        records: Iterable[FeatureRecord],
-        *,
-        data_version: str,
-        stats: dict[str, Any] | None = None,
-    ) -> LoadOutcome:
-        return self.replace_layers([LayerWrite(layer_id, records, data_version, stats or {})])[0]
-
     def replace_layers(self, writes: Sequence[LayerWrite]) -> list[LoadOutcome]:
         current = self._current()
         if all(w.layer in current and current[w.layer][1] == w.data_version for w in writes):
@@ -234,7 +188,11 @@ class PostgisStore(Store):
                 conn.execute(q.DEMOTE_CURRENT, {"layer_id": w.layer})
                 conn.execute(
                     q.PROMOTE,
-                    {"version_id": version_id, "row_count": rows, "stats": _json(w.stats)},
+                    {
+                        "version_id": version_id,
+                        "row_count": rows,
+                        "stats": feature_rows.json_text(w.stats),
+                    },
                 )
                 conn.execute(q.PRUNE_OLD, {"layer_id": w.layer, "keep": KEEP_PREVIOUS})
             conn.execute(q.NOTIFY_VERSIONS, {"layer_id": ",".join(sorted(staged))})
@@ -251,18 +209,9 @@ class PostgisStore(Store):
             version_id = conn.execute(
                 q.NEW_STAGING, {"layer_id": w.layer, "data_version": w.data_version}
             ).scalar_one()
-        rows = 0
         with self._begin() as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            with cursor.copy(q.COPY_FEATURES) as copy:
-                for r in w.records:
-                    copy.write(_copy_line(version_id, r))
-                    rows += 1
+            rows = feature_rows.copy_features(conn, int(version_id), w.records)
         return int(version_id), rows
-
-    def rollback(self, layer_id: str) -> str | None:
-        now = self.rollback_layers([layer_id])
-        return now[layer_id] if now else None
 
     def rollback_layers(self, layer_ids: Sequence[str]) -> dict[str, str] | None:
         with self._begin() as conn:
@@ -315,22 +264,20 @@ class PostgisStore(Store):
         if version_id is None:
             return 0
         query = query or FeatureQuery()
-        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
-        params.update(_bbox_params(query.bbox), version_id=version_id)
+        where, params = _where(query, version_id)
         return int(self.reader.rows(_sql(q.count_features(where)), params)[0][0])
 
     def get(self, layer_id: str, feature_id: str) -> FeatureRecord | None:
         params = {"layer_id": layer_id, "id": feature_id}
         rows = self.reader.rows(q.GET_CURRENT_FEATURE, params, as_dicts=True)
-        return _record(rows[0]) if rows else None
+        return feature_rows.record(rows[0]) if rows else None
 
     def features(self, layer_id: str, query: FeatureQuery | None = None) -> Iterator[FeatureRecord]:
         version_id = self._version_id(layer_id)
         if version_id is None:
             return
         query = query or FeatureQuery()
-        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
-        params.update(_bbox_params(query.bbox), version_id=version_id)
+        where, params = _where(query, version_id)
         if query.limit is not None:
             params["limit"] = query.limit
         if query.offset:
@@ -339,12 +286,12 @@ class PostgisStore(Store):
         # a server-side cursor for whole layers; a page (API items) is one round trip
         if query.limit is not None and query.limit <= 2000:
             for row in self.reader.rows(sql, params, as_dicts=True):
-                yield _record(row)
+                yield feature_rows.record(row)
             return
         with self._connect() as conn:
             conn = conn.execution_options(stream_results=True, yield_per=2000)
             for row in conn.execute(sql, params).mappings():
-                yield _record(row)
+                yield feature_rows.record(row)
 
     def near_snapshot(self) -> nearme.Snapshot:
         if self._watcher_pid != os.getpid():  # once per process (a forked worker too)
@@ -404,7 +351,7 @@ class PostgisStore(Store):
             for row in streaming.execute(
                 q.SNAPSHOT_FEATURES, {"version_id": version_id}
             ).mappings():
-                yield _record(row)
+                yield feature_rows.record(row)
 
     def layer_info(self, layer_id: str) -> LayerInfo | None:
         with self._connect() as conn:
@@ -433,11 +380,7 @@ class PostgisStore(Store):
             if version_id is None:
                 raise StoreError(f"{layer_id} has no kept version {data_version}")
             conn.execute(q.DELETE_REJECTS, {"version_id": version_id})
-            cursor = conn.connection.driver_connection.cursor()
-            with cursor.copy(q.COPY_REJECTS) as copy:
-                for r in rejects:
-                    fields = (r.layer, r.file, r.row, r.reason, r.detail, r.name, r.lon, r.lat)
-                    copy.write("\t".join(map(_copy_value, (version_id, *fields))) + "\n")
+            feature_rows.copy_rejects(conn, version_id, rejects)
 
     def rejects(self, layer_id: str) -> list[Reject]:
         with self._connect() as conn:
@@ -547,8 +490,7 @@ class PostgisStore(Store):
             return
         query = query or FeatureQuery()
         fields = tuple(f.name for f in export.layer_fields(layer_id))
-        where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
-        params.update(_bbox_params(query.bbox), version_id=version_id)
+        where, params = _where(query, version_id)
         sql = q.export_geojson(where) if fmt == "geojson" else q.export_csv(fields, where)
         with self._connect() as conn:
             streaming = conn.execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
@@ -578,34 +520,14 @@ class PostgisStore(Store):
             raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
 
 
-def _bbox_params(bbox: tuple[float, float, float, float] | None) -> dict[str, float]:
-    if bbox is None:
-        return {}
-    min_lon, min_lat, max_lon, max_lat = bbox
-    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
-
-
-def _copy_line(version_id: int, r: FeatureRecord) -> str:
-    fields = (
-        version_id,
-        r.id,
-        r.layer,
-        r.name,
-        r.address,
-        r.sido,
-        r.sigungu,
-        r.phone,
-        r.opening_hours_raw,
-        _json(r.opening_hours),
-        r.fee,
-        r.fee_text,
-        r.wheelchair,
-        r.source,
-        r.updated_at,
-        _json(r.props) or "{}",
-        f"SRID=4326;POINT({r.lon!r} {r.lat!r})",
-    )
-    return "\t".join(_copy_value(v) for v in fields) + "\n"
+def _where(query: FeatureQuery, version_id: int) -> tuple[str, dict[str, object]]:
+    """The WHERE clause of a feature query on one version, and its parameters."""
+    where, params = q.where_clause(query.bbox is not None, query.filters, query.datetime)
+    params["version_id"] = version_id
+    if query.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        params.update(min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat)
+    return where, params
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import TextClause, text
 
+from layers import fields
 from layers.store.base import FILTER_FIELDS
 
 CHECK_POSTGIS = text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
@@ -52,12 +53,11 @@ NEW_STAGING = text(
     "VALUES (:layer_id, :data_version, 'staging') RETURNING version_id"
 )
 
-# psycopg COPY; geometry accepts EWKT text.
-COPY_FEATURES = (
-    "COPY feature (version_id, id, layer_id, name, address, sido, sigungu, phone, "
-    "opening_hours_raw, opening_hours, fee, fee_text, wheelchair, source, updated_at, props, geom) "
-    "FROM STDIN"
-)
+# The common columns of the feature table, in the order of layers.fields.
+COMMON_COLUMNS = tuple(f.sql_column for f in fields.COMMON)
+
+# psycopg COPY (postgis/feature_rows.py writes the lines); geometry accepts EWKT text.
+COPY_FEATURES = f"COPY feature (version_id, {', '.join(COMMON_COLUMNS)}, props, geom) FROM STDIN"
 
 LOCK_LAYER = text("SELECT pg_advisory_xact_lock(hashtext(:layer_id))")
 
@@ -100,10 +100,8 @@ REGIONS_VERSION_INSERT = text(
 REGIONS_VERSION_DELETE = text("DELETE FROM layer_version WHERE layer_id = 'regions'")
 REGIONS_SELECT = text("SELECT code, sido, sigungu, ST_AsBinary(geom) FROM region ORDER BY code")
 
-FEATURE_COLUMNS = (
-    "id, layer_id, name, address, sido, sigungu, phone, opening_hours_raw, opening_hours, fee, "
-    "fee_text, wheelchair, source, updated_at, props, ST_X(geom) AS lon, ST_Y(geom) AS lat"
-)
+# what postgis/feature_rows.record reads back
+FEATURE_COLUMNS = f"{', '.join(COMMON_COLUMNS)}, props, ST_X(geom) AS lon, ST_Y(geom) AS lat"
 
 CURRENT_VERSION = text(
     "SELECT version_id FROM layer_version WHERE layer_id = :layer_id AND status = 'current'"
@@ -147,7 +145,7 @@ def where_clause(
         key = f"f{i}"
         if name in FILTER_FIELDS:
             # the column name comes from a fixed allow-list, never from the client
-            parts.append(f"{name}::text = :{key}")
+            parts.append(f"{fields.BY_NAME[name].sql_column}::text = :{key}")
         else:
             parts.append(f"props ->> :{key}_name = :{key}")
             params[f"{key}_name"] = name
@@ -242,6 +240,9 @@ CURRENT_REJECTS = text(
 TileAttr = tuple[str, str]  # (attribute name, "int" | "float" | "bool" | "text")
 
 _IDENT = re.compile(r"[a-z][a-z0-9_]*")
+# the common attributes of an unclustered point (layers.fields, layers.tileset)
+_TILE_COMMON = ",".join(f.sql_column for f in fields.TILE_FIELDS)
+_TILE_COMMON_F = ",".join(f"f.{f.sql_column}" for f in fields.TILE_FIELDS)
 _TILE_BOX = "ST_MakeEnvelope(:west,:south,:east,:north,4326)"
 _TILE_CASTS = {
     "int": "CASE jsonb_typeof(props->'{0}') WHEN 'number' THEN round((props->>'{0}')::numeric)::int END",
@@ -292,7 +293,10 @@ def _mvt_points(i: int, attrs: tuple[TileAttr, ...], clustered: bool) -> str:
         )
     else:
         columns = "".join(f"{_prop(name, type_)}," for name, type_ in attrs)
-        rows = f"SELECT id,name,fee,{columns}ST_MakePoint(round(px),round(py)) AS geom FROM p WHERE i={i}"
+        rows = (
+            f"SELECT {_TILE_COMMON},{columns}ST_MakePoint(round(px),round(py)) AS geom "
+            f"FROM p WHERE i={i}"
+        )
     return f"(SELECT ST_AsMVT(t,:l{i},4096,'geom') FROM ({rows}) t)"
 
 
@@ -311,7 +315,7 @@ def _mvt_regions(i: int) -> str:
 def vector_tile(layers: tuple[tuple[TileAttr, ...] | None, ...], clustered: bool) -> TextClause:
     """The MVT of a tile and how many of its layer pins were found. `layers` holds, in output
     order, each point layer's attributes, or None for the regions layer."""
-    columns = "f.id,f.name," if clustered else "f.id,f.name,f.fee,f.props,"
+    columns = "f.id,f.name," if clustered else f"{_TILE_COMMON_F},f.props,"
     sql = _tile_ctes(len(layers), columns) + (_TILE_CLUSTERS if clustered else "")
     parts = [
         _mvt_regions(i) if attrs is None else _mvt_points(i, attrs, clustered)
@@ -344,6 +348,18 @@ def _field_name(name: str) -> str:
     return name
 
 
+# the common properties of a Feature (the id is the Feature's), named as published
+_EXPORT_PROPERTIES = ", ".join(
+    f"f.{f.sql_column}" + (f" AS {f.name}" if f.sql_column != f.name else "")
+    for f in fields.COMMON
+    if f.name != "id"
+)
+# the common CSV columns, as text
+_EXPORT_CSV_COMMON = ", ".join(
+    f"f.{f.sql_column}" if f.type == "text" else f"CAST(f.{f.sql_column} AS text)"
+    for f in fields.COMMON
+)
+
 # Rows sorted before the text is built, so that the sort moves ids rather than whole texts.
 _EXPORT_ROWS = "(SELECT * FROM feature WHERE {where} ORDER BY id) f"
 
@@ -358,10 +374,8 @@ def export_geojson(where: str) -> str:
         """|| ',"properties":' || left(CAST(to_json(p) AS text), -1) """
         """|| CASE WHEN f.props = CAST('{}' AS jsonb) THEN '}' """
         """ELSE ',' || substr(CAST(f.props AS text), 2) END || '}' """
-        f"FROM {_EXPORT_ROWS.format(where=where)}, "
-        "LATERAL (SELECT f.layer_id AS layer, f.name, f.address, f.sido, f.sigungu, f.phone, "
-        "f.opening_hours_raw, f.opening_hours, f.fee, f.fee_text, f.wheelchair, f.source, "
-        "f.updated_at) p ORDER BY f.id"
+        f"FROM {_EXPORT_ROWS.format(where=where)}, LATERAL (SELECT {_EXPORT_PROPERTIES}) p "
+        "ORDER BY f.id"
     )
 
 
@@ -370,9 +384,7 @@ def export_csv(fields: tuple[str, ...], where: str) -> str:
     """Rows of text values in the order of layers.export.csv_columns, ordered by id."""
     props = "".join(f"f.props ->> '{_field_name(f)}', " for f in fields)
     return (
-        "SELECT f.id, f.layer_id, f.name, f.address, f.sido, f.sigungu, f.phone, "
-        "f.opening_hours_raw, CAST(f.opening_hours AS text), f.fee, f.fee_text, "
-        f"CAST(f.wheelchair AS text), f.source, f.updated_at, {props}"
+        f"SELECT {_EXPORT_CSV_COMMON}, {props}"
         "split_part(substr(w.wkt, 7), ' ', 1), rtrim(split_part(w.wkt, ' ', 2), ')'), w.wkt "
         f"FROM {_EXPORT_ROWS.format(where=where)}, LATERAL (SELECT ST_AsText(f.geom, 7) AS wkt) w "
         "ORDER BY f.id"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
@@ -17,8 +19,25 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeEngine
+
+from layers import fields
 
 metadata = MetaData()
+
+_TYPES: dict[fields.FieldType, type[TypeEngine[Any]]] = {
+    "text": Text,
+    "json": JSONB,
+    "bool": Boolean,
+}
+
+
+def _column(f: fields.CommonField) -> Column[Any]:
+    """A common field's column of the feature table (the id: part of the primary key)."""
+    if f.name == "id":
+        return Column(f.sql_column, Text, primary_key=True)
+    return Column(f.sql_column, _TYPES[f.type], nullable=f.nullable)
+
 
 # One row per loaded version of a layer; exactly one is `current` per layer.
 layer_version = Table(
@@ -33,9 +52,10 @@ layer_version = Table(
     Column("loaded_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
-# Every version's rows of every point layer. Queries always filter on version_id, so the
-# GiST index is on (version_id, geom) (btree_gist): a layer-filtered KNN never walks
-# through other layers' or versions' rows.
+# Every version's rows of every point layer: the common fields (layers.fields), the layer's
+# own props and the point. Queries always filter on version_id, so the GiST index is on
+# (version_id, geom) (btree_gist): a layer-filtered KNN never walks through other layers' or
+# versions' rows.
 feature = Table(
     "feature",
     metadata,
@@ -45,20 +65,7 @@ feature = Table(
         ForeignKey("layer_version.version_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("id", Text, primary_key=True),
-    Column("layer_id", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("address", Text),
-    Column("sido", Text),
-    Column("sigungu", Text),
-    Column("phone", Text),
-    Column("opening_hours_raw", Text),
-    Column("opening_hours", JSONB),
-    Column("fee", Text, nullable=False),
-    Column("fee_text", Text),
-    Column("wheelchair", Boolean),
-    Column("source", Text, nullable=False),
-    Column("updated_at", Text),
+    *(_column(f) for f in fields.COMMON),
     Column("props", JSONB, nullable=False),
     Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
 )

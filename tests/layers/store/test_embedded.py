@@ -22,7 +22,7 @@ from layers.store.embedded import EmbeddedStore, disk
 from layers.store.postgis import PostgisStore
 from tests.layers.store.synthetic import synthetic
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def files(directory: Path) -> set[str]:

@@ -21,7 +21,7 @@ from tests.layers.store.synthetic import synthetic
 
 pytestmark = pytest.mark.postgis
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
