@@ -65,7 +65,7 @@ def problem(
     **extra: Any,
 ) -> Response:
     """An application/problem+json response (RFC 9457) with a title in `lang`."""
-    title = messages.pick(messages.TITLES.get(status, messages.TITLES[500]), lang)
+    title = messages.TITLES.get(status, messages.TITLES[500])(lang)
     body = {
         "type": "about:blank",
         "title": title,

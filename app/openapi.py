@@ -24,6 +24,11 @@ def _content(*pairs: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {media: {"schema": schema} for media, schema in pairs}
 
 
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema object with these members, the `required` ones always present."""
+    return {"type": "object", "required": required, "properties": properties}
+
+
 HTML_SCHEMA: dict[str, Any] = {"type": "string"}
 
 
@@ -127,100 +132,124 @@ COLLECTION_ID = _path_param("collectionId", "A layer id.", registry.LAYER_IDS)
 READYZ_SUMMARY = "The database answers; the data version of each loaded layer, the replica's lag"
 
 
-def paths() -> dict[str, Any]:
-    json_or_html = lambda schema: _content((links.JSON, _ref(schema)), (links.HTML, HTML_SCHEMA))  # noqa: E731
+OGC_TAGS = ("OGC API - Features",)
 
-    def geojson_or_html(schema):
-        return _content((links.GEOJSON, _ref(schema)), (links.HTML, HTML_SCHEMA))
 
-    out: dict[str, Any] = {
-        "/": _operation(
+def _json_or_html(schema: str) -> dict[str, Any]:
+    return _content((links.JSON, _ref(schema)), (links.HTML, HTML_SCHEMA))
+
+
+def _geojson_or_html(schema: str) -> dict[str, Any]:
+    return _content((links.GEOJSON, _ref(schema)), (links.HTML, HTML_SCHEMA))
+
+
+def _ogc_paths() -> dict[str, Any]:
+    """The OGC API - Features resources: path, operationId, summary, parameters, answer,
+    path parameters."""
+    feature_id = _path_param("featureId", "A feature id.")
+    table: tuple[tuple[str, str, str, Iterable[Param], dict[str, Any], tuple[Any, ...]], ...] = (
+        (
+            "/",
             "getLandingPage",
             "Landing page (HTML by default; JSON for f=json or Accept: application/json)",
             COLLECTION_PARAMS,
             _content((links.HTML, HTML_SCHEMA), (links.JSON, _ref("LandingPage"))),
-            tags=("OGC API - Features",),
+            (),
         ),
-        "/conformance": _operation(
+        (
+            "/conformance",
             "getConformance",
             "Conformance classes",
             COLLECTION_PARAMS,
-            json_or_html("Conformance"),
-            tags=("OGC API - Features",),
+            _json_or_html("Conformance"),
+            (),
         ),
-        "/collections": _operation(
+        (
+            "/collections",
             "getCollections",
             "The layers as collections: " + ", ".join(registry.LAYER_IDS),
             COLLECTION_PARAMS,
-            json_or_html("Collections"),
-            tags=("OGC API - Features",),
+            _json_or_html("Collections"),
+            (),
         ),
-        "/collections/{collectionId}": _operation(
+        (
+            "/collections/{collectionId}",
             "getCollection",
             "One layer: extent, licence, sources and their reference dates",
             COLLECTION_PARAMS,
-            json_or_html("Collection"),
-            path_params=(COLLECTION_ID,),
-            tags=("OGC API - Features",),
+            _json_or_html("Collection"),
+            (COLLECTION_ID,),
         ),
-        "/collections/{collectionId}/queryables": _operation(
+        (
+            "/collections/{collectionId}/queryables",
             "getQueryables",
             "The properties items can be filtered by (JSON Schema)",
             COLLECTION_PARAMS,
             _content((links.SCHEMA_JSON, {"type": "object"}), (links.HTML, HTML_SCHEMA)),
-            path_params=(COLLECTION_ID,),
-            tags=("OGC API - Features",),
+            (COLLECTION_ID,),
         ),
-        "/collections/{collectionId}/items": _operation(
+        (
+            "/collections/{collectionId}/items",
             "getFeatures",
             "Features of a layer, paged (rel=next); the property filters of each layer are "
             "listed under its own path below and in its queryables",
             ITEMS_PARAMS,
-            geojson_or_html("FeatureCollection"),
-            path_params=(COLLECTION_ID,),
-            tags=("OGC API - Features",),
+            _geojson_or_html("FeatureCollection"),
+            (COLLECTION_ID,),
         ),
-        "/collections/{collectionId}/items/{featureId}": _operation(
+        (
+            "/collections/{collectionId}/items/{featureId}",
             "getFeature",
             "One feature by id",
             COLLECTION_PARAMS,
-            geojson_or_html("Feature"),
-            path_params=(COLLECTION_ID, _path_param("featureId", "A feature id.")),
-            tags=("OGC API - Features",),
+            _geojson_or_html("Feature"),
+            (COLLECTION_ID, feature_id),
         ),
+    )
+    out = {
+        path: _operation(operation_id, summary, params, ok, path_params=path_ids, tags=OGC_TAGS)
+        for path, operation_id, summary, params, ok, path_ids in table
     }
     for layer_id in registry.LAYER_IDS:
         out[f"/collections/{layer_id}/items"] = _operation(
             f"getFeatures_{layer_id}",
-            f"Features of {layer_id} ({registry.get(layer_id).title_en}), with its property "
+            f"Features of {layer_id} ({registry.get(layer_id).title.en}), with its property "
             "filters",
             items_params(layer_id),
-            geojson_or_html("FeatureCollection"),
-            tags=("OGC API - Features",),
+            _geojson_or_html("FeatureCollection"),
+            tags=OGC_TAGS,
         )
-    download_headers = {
+    return out
+
+
+def _download_paths() -> dict[str, Any]:
+    """GET /download/{layer}.geojson and .csv: each layer whole (or filtered), streamed."""
+    headers = {
         "ETag": {"schema": {"type": "string"}},
         "Content-Disposition": {"schema": {"type": "string"}},
     }
+    formats = (  # suffix, operationId prefix, what the file is, media type
+        ("geojson", "downloadGeoJSON", "one RFC 7946 GeoJSON file, streamed", links.GEOJSON),
+        ("csv", "downloadCSV", "CSV (UTF-8 with BOM; lon, lat, WKT)", "text/csv"),
+    )
+    out: dict[str, Any] = {}
     for layer_id in registry.LAYER_IDS:
-        out[f"/download/{layer_id}.geojson"] = _operation(
-            f"downloadGeoJSON_{layer_id}",
-            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as one "
-            "RFC 7946 GeoJSON file, streamed",
-            DOWNLOAD_PARAMS,
-            _content((links.GEOJSON, _ref("FeatureCollection"))),
-            tags=("Downloads",),
-            ok_headers=download_headers,
-        )
-        out[f"/download/{layer_id}.csv"] = _operation(
-            f"downloadCSV_{layer_id}",
-            f"All (or filtered) {layer_id} ({registry.get(layer_id).title_en}) features as CSV "
-            "(UTF-8 with BOM; lon, lat, WKT)",
-            DOWNLOAD_PARAMS,
-            _content(("text/csv", {"type": "string"})),
-            tags=("Downloads",),
-            ok_headers=download_headers,
-        )
+        for suffix, operation_prefix, what, media_type in formats:
+            schema = _ref("FeatureCollection") if suffix == "geojson" else {"type": "string"}
+            out[f"/download/{layer_id}.{suffix}"] = _operation(
+                f"{operation_prefix}_{layer_id}",
+                f"All (or filtered) {layer_id} ({registry.get(layer_id).title.en}) features "
+                f"as {what}",
+                DOWNLOAD_PARAMS,
+                _content((media_type, schema)),
+                tags=("Downloads",),
+                ok_headers=headers,
+            )
+    return out
+
+
+def paths() -> dict[str, Any]:
+    out = {**_ogc_paths(), **_download_paths()}
     out[links.TILE_ARCHIVE_PATH] = tile_archive_operation()
     out["/api/near"] = _operation(
         "near",
@@ -259,32 +288,56 @@ def paths() -> dict[str, Any]:
     return out
 
 
-LINK: dict[str, Any] = {
-    "type": "object",
-    "required": ["href", "rel"],
-    "properties": {
+LINK: dict[str, Any] = _object(
+    ["href", "rel"],
+    {
         "href": {"type": "string"},
         "rel": {"type": "string"},
         "type": {"type": "string"},
         "title": {"type": "string"},
     },
-}
+)
 
-POINT: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "coordinates"],
-    "properties": {
+POINT: dict[str, Any] = _object(
+    ["type", "coordinates"],
+    {
         "type": {"type": "string", "enum": ["Point"]},
         "coordinates": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}},
     },
-}
+)
+
+
+def _feature(properties: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """A GeoJSON point Feature's schema with these `properties` (and more members)."""
+    return _object(
+        ["type", "id", "geometry", "properties"],
+        {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": POINT,
+            "properties": properties,
+            **more,
+        },
+    )
+
+
+def _feature_collection(feature: str, required: list[str], **more: Any) -> dict[str, Any]:
+    """A FeatureCollection's schema whose features are the `feature` schema."""
+    return _object(
+        required,
+        {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": _ref(feature)},
+            **more,
+        },
+    )
+
 
 SCHEMAS: dict[str, Any] = {
     "Link": LINK,
-    "Problem": {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
+    "Problem": _object(
+        ["type", "title", "status", "detail"],
+        {
             "type": {"type": "string"},
             "title": {"type": "string"},
             "status": {"type": "integer"},
@@ -293,25 +346,21 @@ SCHEMAS: dict[str, Any] = {
             "instance": {"type": "string"},
             "parameter": {"type": "string", "description": "The offending parameter."},
         },
-    },
-    "LandingPage": {
-        "type": "object",
-        "required": ["links"],
-        "properties": {
+    ),
+    "LandingPage": _object(
+        ["links"],
+        {
             "title": {"type": "string"},
             "description": {"type": "string"},
             "links": {"type": "array", "items": _ref("Link")},
         },
-    },
-    "Conformance": {
-        "type": "object",
-        "required": ["conformsTo"],
-        "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
-    },
-    "Collection": {
-        "type": "object",
-        "required": ["id", "links"],
-        "properties": {
+    ),
+    "Conformance": _object(
+        ["conformsTo"], {"conformsTo": {"type": "array", "items": {"type": "string"}}}
+    ),
+    "Collection": _object(
+        ["id", "links"],
+        {
             "id": {"type": "string"},
             "title": {"type": "string"},
             "description": {"type": "string"},
@@ -326,94 +375,65 @@ SCHEMAS: dict[str, Any] = {
             "itemCount": {"type": "integer"},
             "data_version": {"type": "string", "nullable": True},
         },
-    },
-    "Collections": {
-        "type": "object",
-        "required": ["links", "collections"],
-        "properties": {
+    ),
+    "Collections": _object(
+        ["links", "collections"],
+        {
             "links": {"type": "array", "items": _ref("Link")},
             "collections": {"type": "array", "items": _ref("Collection")},
         },
-    },
-    "Feature": {
-        "type": "object",
-        "required": ["type", "id", "geometry", "properties"],
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": "string"},
-            "geometry": POINT,
-            "properties": {"type": "object"},
-            "links": {"type": "array", "items": _ref("Link")},
+    ),
+    "Feature": _feature({"type": "object"}, links={"type": "array", "items": _ref("Link")}),
+    "FeatureCollection": _feature_collection(
+        "Feature",
+        ["type", "features"],
+        numberMatched={"type": "integer", "minimum": 0},
+        numberReturned={"type": "integer", "minimum": 0},
+        timeStamp={"type": "string"},
+        links={"type": "array", "items": _ref("Link")},
+    ),
+    "NearFeature": _feature(
+        _object(
+            ["layer", "distance_m", "open_status", "name"],
+            {
+                "layer": {"type": "string", "enum": list(registry.LAYER_IDS)},
+                "distance_m": {"type": "number", "minimum": 0},
+                "open_status": {"type": "string", "enum": ["open", "closed", "unknown"]},
+                "name": {"type": "string"},
+                "fee": {"type": "string", "enum": ["free", "paid", "unknown"]},
+                "wheelchair": {"type": "boolean", "nullable": True},
+                "details": {"type": "object"},
+            },
+        )
+    ),
+    "NearCollection": _feature_collection(
+        "NearFeature",
+        ["type", "features", "numberReturned", "query"],
+        numberReturned={"type": "integer", "minimum": 0},
+        unknown_hours_excluded={
+            "type": "integer",
+            "minimum": 0,
+            "description": "With open_now: features nearer than the last result whose "
+            "opening hours are unknown, left out.",
         },
-    },
-    "FeatureCollection": {
-        "type": "object",
-        "required": ["type", "features"],
-        "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": _ref("Feature")},
-            "numberMatched": {"type": "integer", "minimum": 0},
-            "numberReturned": {"type": "integer", "minimum": 0},
-            "timeStamp": {"type": "string"},
-            "links": {"type": "array", "items": _ref("Link")},
+        query={"type": "object"},
+        links={
+            "type": "array",
+            "items": _ref("Link"),
+            "description": "rel=describedby: GET /api/layers, the labels in the answer's language.",
         },
-    },
-    "NearFeature": {
-        "type": "object",
-        "required": ["type", "id", "geometry", "properties"],
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": "string"},
-            "geometry": POINT,
-            "properties": {
-                "type": "object",
-                "required": ["layer", "distance_m", "open_status", "name"],
-                "properties": {
-                    "layer": {"type": "string", "enum": list(registry.LAYER_IDS)},
-                    "distance_m": {"type": "number", "minimum": 0},
-                    "open_status": {"type": "string", "enum": ["open", "closed", "unknown"]},
-                    "name": {"type": "string"},
-                    "fee": {"type": "string", "enum": ["free", "paid", "unknown"]},
-                    "wheelchair": {"type": "boolean", "nullable": True},
-                    "details": {"type": "object"},
-                },
-            },
+        layers={
+            "type": "object",
+            "description": "With labels=true: title and field labels of each layer.",
         },
-    },
-    "NearCollection": {
-        "type": "object",
-        "required": ["type", "features", "numberReturned", "query"],
-        "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": _ref("NearFeature")},
-            "numberReturned": {"type": "integer", "minimum": 0},
-            "unknown_hours_excluded": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "With open_now: features nearer than the last result whose "
-                "opening hours are unknown, left out.",
-            },
-            "query": {"type": "object"},
-            "links": {
-                "type": "array",
-                "items": _ref("Link"),
-                "description": "rel=describedby: GET /api/layers, the labels in the answer's "
-                "language.",
-            },
-            "layers": {
-                "type": "object",
-                "description": "With labels=true: title and field labels of each layer.",
-            },
-            "labels": {
-                "type": "object",
-                "description": "With labels=true: labels of the common fields and values.",
-            },
+        labels={
+            "type": "object",
+            "description": "With labels=true: labels of the common fields and values.",
         },
-    },
-    "LayerLabels": {
-        "type": "object",
-        "required": ["layers", "labels"],
-        "properties": {
+    ),
+    "LayerLabels": _object(
+        ["layers", "labels"],
+        {
             "layers": {
                 "type": "object",
                 "description": "Each layer's title and field labels, by layer id.",
@@ -424,11 +444,10 @@ SCHEMAS: dict[str, Any] = {
             },
             "labels": {"type": "object", "description": "Labels of the common fields and values."},
         },
-    },
-    "Ready": {
-        "type": "object",
-        "required": ["status", "data_versions"],
-        "properties": {
+    ),
+    "Ready": _object(
+        ["status", "data_versions"],
+        {
             "status": {"type": "string"},
             "data_versions": {"type": "object", "additionalProperties": {"type": "string"}},
             "layers_not_loaded": {"type": "array", "items": {"type": "string"}},
@@ -439,7 +458,7 @@ SCHEMAS: dict[str, Any] = {
                 "primary, 0 when it has replayed all it received; null without a replica",
             },
         },
-    },
+    ),
 }
 
 _ERROR_TEXT = {
@@ -477,7 +496,7 @@ def document(
             "title": "sharemap (공유지도)",
             "version": "1.0.0",
             "description": (
-                f"{messages.capitalised(messages.layers_in_words('en'))} in South Korea: near-me "
+                f"{messages.capitalised(messages.layers_in_words().en)} in South Korea: near-me "
                 "search, OGC API - Features, downloads. "
                 "Data: 공공누리 제1유형 (KOGL Type 1). Unknown query parameters are a 400; every "
                 "error is application/problem+json, in Korean or English (lang)."

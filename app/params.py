@@ -105,7 +105,7 @@ def items_params(layer_id: str) -> tuple[Param, ...]:
         Param(
             q.name,
             {"type": q.type, **({"enum": list(q.enum)} if q.enum else {})},
-            f"Only features whose {q.title_en.lower()} ({q.title_ko}) equals this value.",
+            f"Only features whose {q.title.en.lower()} ({q.title.ko}) equals this value.",
         )
         for q in queryables(layer_id)
     )

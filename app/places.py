@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.request_params.places import PLACES_PARAMS, PlacesParams
-from layers import registry
+from layers.feature import place_feature
 from layers.store.places_search import Place
-
-
-def place_feature(place: Place, lang: str) -> dict[str, Any]:
-    layer_title = registry.get(place.layer).title(lang) if place.layer else None
-    return {
-        "type": "Feature",
-        "id": place.id,
-        "geometry": {"type": "Point", "coordinates": [round(place.lon, 7), round(place.lat, 7)]},
-        "properties": {
-            "kind": place.kind,
-            "name": place.name,
-            "address": place.address,
-            "layer": place.layer,
-            "layer_title": layer_title,
-        },
-    }
 
 
 def places_collection(places: list[Place], q: PlacesParams) -> dict[str, Any]:

@@ -15,22 +15,20 @@ from app import links, messages
 from app.links import link, segment, url
 from app.request_params.items import ItemsParams
 from app.request_params.near import NearParams
-from geo.hours import Schedule
 from layers import export, registry
+from layers.feature import flat_feature
 from layers.queryables import queryables
 from layers.record import FeatureRecord
-from layers.store import Hit, LayerInfo
-from layers.store.nearme import NearAnswer, NearHit, Snapshot
+from layers.store import LayerInfo
+from layers.store.nearme import NearAnswer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+_PART1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_PART3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 CONFORMANCE: tuple[str, ...] = (
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    *(_PART1 + c for c in ("core", "geojson", "html", "oas30")),
+    *(_PART3 + c for c in ("queryables", "queryables-query-parameters")),
 )
 # other blueprints (tiles) add their conformance classes to this list in app.extensions
 CONFORMANCE_KEY = "sharemap.conformance"
@@ -47,7 +45,7 @@ def html_response(template: str, lang: str, **context: Any) -> Response:
     page = render_template(
         template,
         lang=lang,
-        t=lambda pair: messages.pick(pair, lang),
+        t=messages.api_text(lang),
         root=links.base_url(),
         here=_here,
         **context,
@@ -64,43 +62,6 @@ def _here(**changes: str) -> str:
 
 
 # -- features ----------------------------------------------------------------------------------
-
-
-def open_status(record: FeatureRecord, at: datetime) -> str:
-    """open / closed / unknown at `at`, from the record's parsed opening hours."""
-    hours = record.opening_hours
-    is_open = None if not hours else Schedule.from_json(hours).is_open(at)
-    return "unknown" if is_open is None else ("open" if is_open else "closed")
-
-
-def near_feature(hit: Hit, at: datetime) -> dict[str, Any]:
-    """A near-me result: the common properties flat, the layer's own under `details`."""
-    record = hit.feature
-    feature = export.near_feature(record)
-    layer, *rest = feature["properties"].items()
-    feature["properties"] = {
-        layer[0]: layer[1],
-        "distance_m": round(hit.distance_m, 1),
-        "open_status": open_status(record, at),
-        **dict(rest),
-    }
-    return feature
-
-
-def near_feature_json(snapshot: Snapshot, hit: NearHit) -> bytes:
-    """orjson.dumps(near_feature(...)) of a hit, from the JSON its snapshot holds."""
-    text, split = snapshot.document(hit.position)
-    return b"".join(
-        (
-            text[:split],
-            b',"distance_m":',
-            orjson.dumps(hit.distance_m),
-            b',"open_status":"',
-            hit.status.encode(),
-            b'"',
-            text[split:],
-        )
-    )
 
 
 def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
@@ -128,7 +89,7 @@ def near_collection(answer: NearAnswer, q: NearParams) -> bytes:
     return b"".join(
         (
             b'{"type":"FeatureCollection","features":[',
-            b",".join([near_feature_json(snapshot, h) for h in answer.hits]),
+            b",".join([snapshot.feature_json(h) for h in answer.hits]),
             b"],",
             orjson.dumps(rest)[1:-1],
             b"," + _labels_json(q.layers, q.lang) if q.labels else b"",
@@ -170,21 +131,15 @@ def layer_labels(layer_id: str, lang: str) -> dict[str, Any]:
     spec = registry.get(layer_id)
     return {
         "title": spec.title(lang),
-        "fields": {
-            f.name: (f.label_en if lang == "en" else f.label_ko)
-            for f in export.layer_fields(layer_id)
-        },
+        "fields": {f.name: f.label(lang) for f in export.layer_fields(layer_id)},
     }
 
 
 @cache
 def common_labels(lang: str) -> dict[str, Any]:
-    labels: dict[str, Any] = {
-        name: messages.pick(pair, lang) for name, pair in messages.LABELS.items()
-    }
+    labels: dict[str, Any] = messages.in_lang(messages.LABELS, lang)
     labels["values"] = {
-        prop: {value: messages.pick(pair, lang) for value, pair in values.items()}
-        for prop, values in messages.VALUE_LABELS.items()
+        prop: messages.in_lang(values, lang) for prop, values in messages.VALUE_LABELS.items()
     }
     return labels
 
@@ -192,43 +147,25 @@ def common_labels(lang: str) -> dict[str, Any]:
 # -- OGC API Features --------------------------------------------------------------------------
 
 
-def _title(pair: tuple[str, str], lang: str) -> str:
-    return messages.pick(pair, lang)
-
-
 def landing(lang: str) -> dict[str, Any]:
-    en = lang == "en"
+    t = messages.api_text(lang)
     return {
-        "title": _title(messages.SERVICE_TITLE, lang),
-        "description": _title(messages.SERVICE_DESCRIPTION, lang),
+        "title": messages.SERVICE_TITLE(lang),
+        "description": messages.SERVICE_DESCRIPTION(lang),
         "links": [
-            link(
-                url("/", [("f", "json")]), "self", links.JSON, "This document" if en else "이 문서"
-            ),
-            link(
-                url("/", [("f", "html")]),
-                "alternate",
-                links.HTML,
-                "As HTML" if en else "HTML로 보기",
-            ),
+            link(url("/", [("f", "json")]), "self", links.JSON, t["this_document"]),
+            link(url("/", [("f", "html")]), "alternate", links.HTML, t["as_html"]),
             link(
                 url("/openapi.json"),
                 "service-desc",
                 links.OPENAPI,
                 "The API definition (OpenAPI 3.0)",
             ),
-            link(
-                url("/docs"), "service-doc", links.HTML, "API documentation" if en else "API 문서"
-            ),
+            link(url("/docs"), "service-doc", links.HTML, t["api_docs"]),
             link(url("/conformance"), "conformance", links.JSON, "Conformance classes"),
-            link(url("/collections"), "data", links.JSON, "Collections" if en else "컬렉션"),
-            link(
-                url("/near"),
-                "related",
-                links.HTML,
-                "Near me (phone page)" if en else "내 주변 찾기",
-            ),
-            link(messages.LICENCE_URL, "license", links.HTML, _title(messages.LICENCE_TITLE, lang)),
+            link(url("/collections"), "data", links.JSON, t["collections"]),
+            link(url("/near"), "related", links.HTML, t["near_page"]),
+            link(messages.LICENCE_URL, "license", links.HTML, messages.LICENCE_TITLE(lang)),
         ],
     }
 
@@ -248,7 +185,7 @@ def collections(infos: Mapping[str, LayerInfo | None], lang: str) -> dict[str, A
                 url(links.TILE_ARCHIVE_PATH),
                 "enclosure",
                 links.PMTILES,
-                _title(messages.TILE_ARCHIVE_TITLE, lang),
+                messages.TILE_ARCHIVE_TITLE(lang),
             ),
         ],
         "collections": [collection(layer_id, info, lang) for layer_id, info in infos.items()],
@@ -271,14 +208,13 @@ def sources(layer_id: str) -> list[dict[str, str]]:
 
 def collection(layer_id: str, info: LayerInfo | None, lang: str) -> dict[str, Any]:
     spec = registry.get(layer_id)
-    en = lang == "en"
     path = f"/collections/{layer_id}"
-    licence = _title(messages.LICENCE_TITLE, lang)
+    licence = messages.LICENCE_TITLE(lang)
     src = sources(layer_id)
     body: dict[str, Any] = {
         "id": layer_id,
         "title": spec.title(lang),
-        "description": spec.description_en if en else spec.description_ko,
+        "description": spec.description(lang),
         "links": [
             link(url(path, [("f", "json")]), "self", links.JSON),
             link(url(path, [("f", "html")]), "alternate", links.HTML),
@@ -339,7 +275,7 @@ def queryables_doc(layer_id: str, lang: str) -> dict[str, Any]:
 
 
 def item(record: FeatureRecord) -> dict[str, Any]:
-    feature = export.feature(record)
+    feature = flat_feature(record)
     path = f"/collections/{record.layer}/items/{segment(record.id)}"
     feature["links"] = [
         link(url(path, [("f", "json")]), "self", links.GEOJSON),
@@ -350,7 +286,7 @@ def item(record: FeatureRecord) -> dict[str, Any]:
 
 
 def items(records: Iterable[FeatureRecord], matched: int, q: ItemsParams) -> dict[str, Any]:
-    features = [export.feature(r) for r in records]
+    features = [flat_feature(r) for r in records]
     path = f"/collections/{q.layer}/items"
     args = [(k, v) for k, v in q.passthrough if k != "f"]
 

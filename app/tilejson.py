@@ -38,7 +38,7 @@ def attribution(layer_ids: Sequence[str]) -> str:
     for source in registry.sources():
         if source.default and source.layer in layer_ids and source.publisher not in publishers:
             publishers.append(source.publisher)
-    licence = messages.pick(messages.LICENCE_TITLE, "ko")
+    licence = messages.LICENCE_TITLE.ko
     return (
         f"출처: {', '.join(publishers)} · "
         f'<a href="{messages.LICENCE_URL}" target="_blank" rel="noopener">{licence}</a>'
@@ -52,8 +52,8 @@ def tilejson(
     west, south, east, north = bbox or (124.5, 33.0, 132.0, 38.7)
     return {
         "tilejson": "3.0.0",
-        "name": messages.pick(messages.SERVICE_TITLE, "ko"),
-        "description": messages.pick(messages.SERVICE_DESCRIPTION, "ko"),
+        "name": messages.SERVICE_TITLE.ko,
+        "description": messages.SERVICE_DESCRIPTION.ko,
         "attribution": attribution(layer_ids),
         "scheme": "xyz",
         "tiles": [f"{base_url}/tiles/{{z}}/{{x}}/{{y}}.mvt?v={token}"],
@@ -123,7 +123,7 @@ def style(base_url: str, layer_ids: Sequence[str]) -> dict[str, Any]:
         )
     return {
         "version": 8,
-        "name": messages.pick(messages.SERVICE_TITLE, "ko"),
+        "name": messages.SERVICE_TITLE.ko,
         "center": list(SEOUL),
         "zoom": 11,
         "sources": {"sharemap": {"type": "vector", "url": f"{base_url}/tiles.json"}},
@@ -231,5 +231,4 @@ def tile_matrix_limits(bbox: Bbox) -> list[dict[str, Any]]:
 
 
 def _title(layer_id: str) -> str:
-    spec = registry.get(layer_id)
-    return f"{spec.title_ko} · {spec.title_en}"
+    return registry.get(layer_id).title.both()

@@ -10,6 +10,7 @@ Benchmarks import it after putting the project root on sys.path:
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import re
@@ -269,6 +270,24 @@ class Load:
     rps: float
     p50_ms: float
     p99_ms: float
+
+
+def wrk_options(
+    parser: argparse.ArgumentParser,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    rounds: int = 3,
+    workers: int = 2,
+) -> None:
+    """The options of a benchmark that loads gunicorn with wrk: --seconds a run (an int
+    default keeps it an int), --rounds, --connections, gunicorn --workers and --threads."""
+    parser.add_argument("--seconds", type=type(seconds), default=seconds)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--connections", type=int, default=connections)
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--threads", type=int, default=threads)
 
 
 def wrk(

@@ -294,6 +294,6 @@ def layer_words(spec: LayerSpec) -> list[str]:
     """Parts of the layer's title that, before `명`, say a header names the place: each
     word's first two and last two or three characters (무더위쉼터 → 쉼터, 야영장 → 야영)."""
     words = {"시설", "장소"}
-    for part in re.split(r"[\s·()/,]+", spec.title_ko):
+    for part in re.split(r"[\s·()/,]+", spec.title.ko):
         words.update((part[:2] if len(part) > 2 else "", part[-2:], part[-3:]))
     return sorted(w for w in words if len(w) >= 2)

@@ -119,9 +119,9 @@ def infer(
     labels = {
         f.name: {
             header_key(f.name),
-            header_key(f.label_ko),
-            header_key(re.sub(r"\(.*?\)", "", f.label_ko)),
-            header_key(f.label_en),
+            header_key(f.label.ko),
+            header_key(re.sub(r"\(.*?\)", "", f.label.ko)),
+            header_key(f.label.en),
         }
         for f in spec.fields
         if f.name not in COMMON_ROLES

@@ -25,6 +25,7 @@ from etl.merge import content_hash
 from etl.site_match import Match, SiteMatcher
 from geo.distance import degree_radius, distances_m, rank_key
 from layers.clean import NO_DATA, tidy_text
+from layers.feature import coordinate
 from layers.record import FeatureRecord, Reject
 
 LAYER_ID = "testing_site_parking"
@@ -413,8 +414,8 @@ def _site_record(site: Site, lots: int, free_lots: int) -> FeatureRecord:
         layer=SITES_LAYER_ID,
         id=site.id,
         name=site.name,
-        lon=round(site.lon, 7),
-        lat=round(site.lat, 7),
+        lon=coordinate(site.lon),
+        lat=coordinate(site.lat),
         address=site.address,
         phone=getattr(norm, "phone", None),
         opening_hours_raw=getattr(norm, "opening_hours_raw", None),

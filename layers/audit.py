@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.hours import parse_hours
+from geo.hours import parse_hours, states_clock_time
 from layers import registry
 from layers.record import FeatureRecord, Region, Reject
 from layers.store.base import Store
@@ -190,11 +190,13 @@ class Tally:
     problems: int = 0
     checks: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
+    hours_no_clock_time: int = 0
 
-    def add(self, trips: Sequence[str]) -> None:
+    def add(self, trips: Sequence[str], no_clock_time: bool = False) -> None:
         self.features += 1
         self.checks.update(trips)
         self.problems += any(t in PROBLEM_CHECKS for t in trips)
+        self.hours_no_clock_time += no_clock_time
 
     def doc(self) -> dict[str, Any]:
         return {
@@ -203,6 +205,7 @@ class Tally:
             "score": score(self.problems, self.features),
             "checks": {c: self.checks[c] for c in CHECKS},
             "rejected": self.rejected,
+            "hours_no_clock_time": self.hours_no_clock_time,
         }
 
 
@@ -282,13 +285,16 @@ def audit(
             if want and sido_key(f.sido) != want:
                 continue
             trips = feature_checks(f, cutoff)
+            raw = (f.opening_hours_raw or "").strip()
+            # only the source can give hours to a text that names no time of day
+            no_clock_time = "hours_unparsed" in trips and not states_clock_time(raw)
             key = (f.sido or "", f.sigungu or "")
             for tally in (total, areas[key], overall[key]):
-                tally.add(trips)
+                tally.add(trips, no_clock_time)
             overall_layers[key][layer_id] += any(t in PROBLEM_CHECKS for t in trips)
             positions[key].append((f.lon, f.lat))
             if "hours_unparsed" in trips:
-                unparsed[(f.opening_hours_raw or "").strip()] += 1
+                unparsed[raw] += 1
             precision[str(f.props.get("geocode_precision") or "source")] += 1
             if f.props.get("site_precision"):
                 site_precision[str(f.props["site_precision"])] += 1
@@ -308,14 +314,15 @@ def audit(
         layers_doc.append(
             {
                 "layer": layer_id,
-                "title": {"ko": spec.title_ko, "en": spec.title_en},
+                "title": spec.title.by_lang(),
                 "data_version": versions[layer_id],
                 **total.doc(),
                 "rejected_by_reason": dict(reasons.most_common()),
                 "missing_coordinates": sum(reasons[r] for r in MISSING_COORDINATES),
                 "duplicates_merged": reasons[DUPLICATE],
                 "unparsed_hours": [
-                    {"text": text, "count": n} for text, n in unparsed.most_common(TOP_PHRASINGS)
+                    {"text": text, "count": n, "states_clock_time": states_clock_time(text)}
+                    for text, n in unparsed.most_common(TOP_PHRASINGS)
                 ],
                 "unparsed_hours_distinct": len(unparsed),
                 "geocode_precision": dict(precision.most_common()),
@@ -386,6 +393,12 @@ def _ref(name: str) -> dict[str, str]:
 
 _COUNT = {"type": "integer", "minimum": 0}
 _COUNTS = {"type": "object", "additionalProperties": _COUNT}
+_HOURS_NO_CLOCK_TIME = {
+    **_COUNT,
+    "description": "Of checks.hours_unparsed, the features whose text names no time of day "
+    "(정시, 업무시간, 8시간, 1박): only the source can give them hours; the rest are texts the "
+    "parser cannot read yet.",
+}
 _AREA_PROPERTIES: dict[str, Any] = {
     "sido": {"type": "string", "description": "시도 (empty: none assigned)"},
     "sigungu": {"type": "string", "description": "시군구 (empty: none assigned)"},
@@ -394,6 +407,7 @@ _AREA_PROPERTIES: dict[str, Any] = {
     "score": {"type": "number", "minimum": 0, "maximum": 1, "description": "problems / features"},
     "checks": _ref("AuditChecks"),
     "rejected": {**_COUNT, "description": "Rejected rows of the last load placed here."},
+    "hours_no_clock_time": _HOURS_NO_CLOCK_TIME,
 }
 _AREA_REQUIRED = list(_AREA_PROPERTIES)
 
@@ -453,6 +467,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "score",
             "checks",
             "rejected",
+            "hours_no_clock_time",
             "rejected_by_reason",
             "missing_coordinates",
             "duplicates_merged",
@@ -475,6 +490,7 @@ AUDIT_SCHEMAS: dict[str, Any] = {
             "score": {"type": "number", "minimum": 0, "maximum": 1},
             "checks": _ref("AuditChecks"),
             "rejected": {**_COUNT, "description": "Rows the last load rejected."},
+            "hours_no_clock_time": _HOURS_NO_CLOCK_TIME,
             "rejected_by_reason": {**_COUNTS, "description": "Most frequent reason first."},
             "missing_coordinates": _COUNT,
             "duplicates_merged": _COUNT,
@@ -483,8 +499,16 @@ AUDIT_SCHEMAS: dict[str, Any] = {
                 "description": f"The {TOP_PHRASINGS} most frequent unparsed opening-hours texts.",
                 "items": {
                     "type": "object",
-                    "required": ["text", "count"],
-                    "properties": {"text": {"type": "string"}, "count": _COUNT},
+                    "required": ["text", "count", "states_clock_time"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "count": _COUNT,
+                        "states_clock_time": {
+                            "type": "boolean",
+                            "description": "The text names a time of day (or the whole day): "
+                            "teach the parser; false: ask the source for times.",
+                        },
+                    },
                 },
             },
             "unparsed_hours_distinct": _COUNT,

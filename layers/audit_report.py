@@ -38,6 +38,9 @@ CHECK_LABELS = {
     "coarse_location": "location coarse (동/시군구 중심)",
     "outside_stated_sigungu": "outside its stated 시군구 (주소와 위치 불일치)",
 }
+NO_CLOCK_TIME_LABEL = "… of which name no time of day (시간 미기재: 출처에서 보완)"
+ASK_THE_SOURCE = "Name no time of day: ask the source for times (시간 미기재: 출처에서 보완)"
+TEACH_THE_PARSER = "Name times the parser cannot read yet (해석기 보완)"
 
 
 def render(report: Audit, fmt: str, basemap: BaseMap | None = None) -> str:
@@ -68,12 +71,48 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]
 
 def _area_rows(areas: Sequence[dict[str, Any]], n: int) -> list[list[Any]]:
     return [
-        [i, a["sido"], a["sigungu"], a["features"], a["problems"], _pct(a["score"]), a["rejected"]]
+        [
+            i,
+            a["sido"],
+            a["sigungu"],
+            a["features"],
+            a["problems"],
+            _pct(a["score"]),
+            a["rejected"],
+            a["hours_no_clock_time"],
+        ]
         for i, a in enumerate(areas[:n], 1)
     ]
 
 
-AREA_HEADER = ("rank", "시도", "시군구", "features", "with a problem", "score", "rejected")
+AREA_HEADER = (
+    "rank",
+    "시도",
+    "시군구",
+    "features",
+    "with a problem",
+    "score",
+    "rejected",
+    "hours naming no time",
+)
+
+
+def check_rows(layer: dict[str, Any]) -> list[tuple[str, int]]:
+    """The checks' labels and counts, the unparsed hours followed by those naming no time."""
+    rows = [(CHECK_LABELS[c], layer["checks"][c]) for c in CHECKS]
+    at = CHECKS.index("hours_unparsed") + 1
+    return [*rows[:at], (NO_CLOCK_TIME_LABEL, layer["hours_no_clock_time"]), *rows[at:]]
+
+
+def phrasing_groups(layer: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The ranked unparsed phrasings in two worklists: those naming no time of day (for the
+    source) and the rest (for the parser), each most frequent first; empty lists left out."""
+    ranked = layer["unparsed_hours"][:TOP_PHRASINGS]
+    groups = [
+        (ASK_THE_SOURCE, [(p["text"], p["count"]) for p in ranked if not p["states_clock_time"]]),
+        (TEACH_THE_PARSER, [(p["text"], p["count"]) for p in ranked if p["states_clock_time"]]),
+    ]
+    return [(title, rows) for title, rows in groups if rows]
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -100,7 +139,7 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{layer['duplicates_merged']} of them duplicates merged and "
             f"{layer['missing_coordinates']} without coordinates.",
             "",
-            *_md_table(("check", "features"), [(CHECK_LABELS[c], checks[c]) for c in CHECKS]),
+            *_md_table(("check", "features"), check_rows(layer)),
             "",
             "Rejected rows by reason (last load):",
             "",
@@ -119,13 +158,11 @@ def markdown(doc: dict[str, Any]) -> str:
             out += [
                 "",
                 f"Unparsed opening hours, most frequent first ({layer['unparsed_hours_distinct']} "
-                "distinct texts):",
-                "",
-                *_md_table(
-                    ("text", "features"),
-                    [(p["text"], p["count"]) for p in layer["unparsed_hours"][:TOP_PHRASINGS]],
-                ),
+                f"distinct texts; {layer['hours_no_clock_time']} of {checks['hours_unparsed']} "
+                "features name no time of day):",
             ]
+        for title, rows in phrasing_groups(layer):
+            out += ["", f"{title}:", "", *_md_table(("text", "features"), rows)]
         out += ["", "Worst 시군구:", "", *_md_table(AREA_HEADER, _area_rows(layer["sigungu"], 10))]
     return "\n".join(out) + "\n"
 
@@ -274,7 +311,7 @@ def html(report: Audit, basemap: BaseMap | None) -> str:
             f"({layer['duplicates_merged']} duplicates merged, "
             f"{layer['missing_coordinates']} without coordinates).</p>",
             "<h3>Checks</h3>",
-            _bars([(CHECK_LABELS[c], layer["checks"][c]) for c in CHECKS], layer["features"]),
+            _bars(check_rows(layer), layer["features"]),
             "<h3>Rejected rows by reason (last load)</h3>",
             _bars(list(layer["rejected_by_reason"].items()), layer["rejected"], "r"),
             "<h3>Geocode precision</h3>",
@@ -286,12 +323,12 @@ def html(report: Audit, basemap: BaseMap | None) -> str:
                 _bars(list(layer["site_precision"].items()), layer["features"], "ok"),
             ]
         if layer["unparsed_hours"]:
-            parts += [
+            parts.append(
                 f"<h3>Unparsed opening hours ({layer['unparsed_hours_distinct']} distinct "
-                "texts), most frequent first</h3>",
-                _bars(
-                    [(p["text"], p["count"]) for p in layer["unparsed_hours"][:TOP_PHRASINGS]], 0
-                ),
-            ]
+                f"texts), most frequent first</h3><p>{layer['hours_no_clock_time']} of "
+                f"{layer['checks']['hours_unparsed']} features name no time of day.</p>"
+            )
+        for title, rows in phrasing_groups(layer):
+            parts += [f"<h4>{escape(title)}</h4>", _bars(rows, 0)]
         parts += ["<h3>Worst 시군구</h3>", _area_table(layer["sigungu"], 10)]
     return "\n".join(parts) + "\n</html>\n"

@@ -11,6 +11,7 @@ import re
 from itertools import product
 
 from geo.hours import from_day_columns
+from layers.bilingual import Bilingual
 from layers.clean import (
     dedupe_key,
     fee_category,
@@ -22,7 +23,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_DDAREUNGI = "seoul_ddareungi"
 NATIONAL_BIKE_STD = "national_bike_std"
@@ -77,7 +78,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "operation_type": ("운영방식",),
         },
         required=("station_no", "name", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("station_no",),
         header_rows=4,
     ),
@@ -108,25 +109,25 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "provider": ("제공기관명",),
         },
         required=("name", "station_type", "fee_type", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=(),  # no station id column: ids come from name + address + provider
     ),
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("station_no", "text", "대여소 번호", "Station number", queryable=False),
-    Field("station_type", "text", "대여소 구분", "Station type"),
-    Field("operation_type", "text", "운영 방식", "Dock type"),
-    Field("bikes", "int", "자전거 보유대수", "Bikes"),
-    Field("racks", "int", "거치대 수", "Docks"),
-    Field("racks_lcd", "int", "LCD 거치대 수", "LCD docks"),
-    Field("racks_qr", "int", "QR 거치대 수", "QR docks"),
-    Field("air_pump", "bool", "공기주입기", "Air pump"),
-    Field("air_pump_type", "text", "공기주입기 유형", "Air pump type", queryable=False),
-    Field("repair_stand", "bool", "수리대", "Repair stand"),
-    Field("operator", "text", "관리기관", "Operator", queryable=False),
-    Field("provider", "text", "제공기관", "Data provider", queryable=False),
-    Field("installed", "date", "설치시기", "Installed", queryable=False),
+    Field("station_no", "text", Bilingual("대여소 번호", "Station number"), queryable=False),
+    Field("station_type", "text", Bilingual("대여소 구분", "Station type")),
+    Field("operation_type", "text", Bilingual("운영 방식", "Dock type")),
+    Field("bikes", "int", Bilingual("자전거 보유대수", "Bikes")),
+    Field("racks", "int", Bilingual("거치대 수", "Docks")),
+    Field("racks_lcd", "int", Bilingual("LCD 거치대 수", "LCD docks")),
+    Field("racks_qr", "int", Bilingual("QR 거치대 수", "QR docks")),
+    Field("air_pump", "bool", Bilingual("공기주입기", "Air pump")),
+    Field("air_pump_type", "text", Bilingual("공기주입기 유형", "Air pump type"), queryable=False),
+    Field("repair_stand", "bool", Bilingual("수리대", "Repair stand")),
+    Field("operator", "text", Bilingual("관리기관", "Operator"), queryable=False),
+    Field("provider", "text", Bilingual("제공기관", "Data provider"), queryable=False),
+    Field("installed", "date", Bilingual("설치시기", "Installed"), queryable=False),
 )
 
 _OUT_OF_SERVICE = re.compile(r"운영\s*중단|폐쇄|철거|이용\s*불가")
@@ -247,12 +248,13 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="bike_stations",
-    title_ko="공공자전거 대여소",
-    title_en="Public bike stations",
-    description_ko="따릉이, 타슈, 어울링 등 공공자전거 대여소의 위치, 거치대 수, 운영시간과 요금.",
-    description_en=(
-        "Public bike rental stations (Seoul's Ddareungi, Daejeon's Tashu, Sejong's Eoulling "
-        "and others): where they are, how many docks, opening hours and fees."
+    title=Bilingual("공공자전거 대여소", "Public bike stations"),
+    description=Bilingual(
+        "따릉이, 타슈, 어울링 등 공공자전거 대여소의 위치, 거치대 수, 운영시간과 요금.",
+        (
+            "Public bike rental stations (Seoul's Ddareungi, Daejeon's Tashu, Sejong's Eoulling "
+            "and others): where they are, how many docks, opening hours and fees."
+        ),
     ),
     colour="#33a02c",
     icon=Icon(

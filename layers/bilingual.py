@@ -23,3 +23,11 @@ class Bilingual:
     def format(self, **values: Any) -> Bilingual:
         """Both texts with `{name}` placeholders filled from `values`."""
         return Bilingual(self.ko.format(**values), self.en.format(**values))
+
+    def both(self, separator: str = " · ") -> str:
+        """Both texts in one string, Korean first (for readers of either language)."""
+        return f"{self.ko}{separator}{self.en}"
+
+    def by_lang(self) -> dict[str, str]:
+        """{"ko": …, "en": …}, for JSON documents that carry both."""
+        return {"ko": self.ko, "en": self.en}

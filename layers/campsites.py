@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from geo.hours import parse_stay_times
+from layers.bilingual import Bilingual
 from layers.clean import (
     NO_DATA,
     dedupe_key,
@@ -16,18 +17,28 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import (
+    LON_LAT,
+    Coords,
+    Field,
+    Icon,
+    LayerSpec,
+    Mapped,
+    Normalised,
+    Shape,
+    SourceSchema,
+)
 
-# The KCISA table's facility counts: canonical field -> (column, label_ko, label_en).
-_KCISA_COUNTS: dict[str, tuple[str, str, str]] = {
-    "sites_general": ("CMPSI_GNRL_CMPGR_CNT", "일반야영장 사이트 수", "General pitches"),
-    "sites_car": ("CMPSI_CAR_CMPGR_CNT", "자동차야영장 사이트 수", "Car pitches"),
-    "sites_glamping": ("CMPSI_GLPG_CNT", "글램핑 수", "Glamping units"),
-    "sites_caravan": ("CMPSI_CARBN_CNT", "카라반 수", "Caravans"),
-    "toilets": ("CMPSI_TLROM_CNT", "화장실 수", "Toilets"),
-    "showers": ("CMPSI_SWRM_CNT", "샤워실 수", "Showers"),
-    "sinks": ("CMPSI_WSBS_CNT", "개수대 수", "Sinks"),
-    "fire_extinguishers": ("CMPSI_EXTNG_CNT", "소화기 수", "Fire extinguishers"),
+# The KCISA table's facility counts: canonical field -> (column, label).
+_KCISA_COUNTS: dict[str, tuple[str, Bilingual]] = {
+    "sites_general": ("CMPSI_GNRL_CMPGR_CNT", Bilingual("일반야영장 사이트 수", "General pitches")),
+    "sites_car": ("CMPSI_CAR_CMPGR_CNT", Bilingual("자동차야영장 사이트 수", "Car pitches")),
+    "sites_glamping": ("CMPSI_GLPG_CNT", Bilingual("글램핑 수", "Glamping units")),
+    "sites_caravan": ("CMPSI_CARBN_CNT", Bilingual("카라반 수", "Caravans")),
+    "toilets": ("CMPSI_TLROM_CNT", Bilingual("화장실 수", "Toilets")),
+    "showers": ("CMPSI_SWRM_CNT", Bilingual("샤워실 수", "Showers")),
+    "sinks": ("CMPSI_WSBS_CNT", Bilingual("개수대 수", "Sinks")),
+    "fire_extinguishers": ("CMPSI_EXTNG_CNT", Bilingual("소화기 수", "Fire extinguishers")),
 }
 _SITE_COUNTS = ("sites_general", "sites_car", "sites_glamping", "sites_caravan")
 
@@ -54,7 +65,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "updated_at": ("데이터기준일자",),
         },
         required=("name", "campsite_type", "lat", "lon", "sites"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=(),
         key_unique=False,
     ),
@@ -91,26 +102,33 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "lat": ("CMPSI_LTTD_VAL",),
             "lon": ("CMPSI_LNGTD_VAL",),
             "address": ("CMPSI_ADDR",),
-            **{field: (column,) for field, (column, _, _) in _KCISA_COUNTS.items()},
+            **{field: (column,) for field, (column, _) in _KCISA_COUNTS.items()},
             "amenities": ("CMPSI_ETC_SBFCL_NM1",),
             "other_facilities": ("CMPSI_ETC_SBFCL_NM2",),
             "updated_at": ("CMPSI_INFO_DATA_STNDD_DTM",),
         },
         required=("campsite_id", "name", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("campsite_id",),
     ),
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("campsite_type", "json", "야영장 구분", "Campsite types"),
-    Field("facilities", "json", "편의·부대시설", "Facilities"),
-    Field("sites", "int", "야영사이트 수", "Pitches"),
-    *(Field(f, "int", ko, en) for f, (_, ko, en) in _KCISA_COUNTS.items()),
-    Field("business_status", "text", "영업상태", "Business status"),
-    Field("status_text", "text", "영업상태명", "Business status (as published)", queryable=False),
-    Field("operator", "text", "관리기관", "Managed by"),
-    Field("usage_time", "text", "이용시간", "Check-in / check-out time", queryable=False),
+    Field("campsite_type", "json", Bilingual("야영장 구분", "Campsite types")),
+    Field("facilities", "json", Bilingual("편의·부대시설", "Facilities")),
+    Field("sites", "int", Bilingual("야영사이트 수", "Pitches")),
+    *(Field(f, "int", label) for f, (_, label) in _KCISA_COUNTS.items()),
+    Field("business_status", "text", Bilingual("영업상태", "Business status")),
+    Field(
+        "status_text",
+        "text",
+        Bilingual("영업상태명", "Business status (as published)"),
+        queryable=False,
+    ),
+    Field("operator", "text", Bilingual("관리기관", "Managed by")),
+    Field(
+        "usage_time", "text", Bilingual("이용시간", "Check-in / check-out time"), queryable=False
+    ),
 )
 
 # LOCALDATA 영업상태구분코드 -> (business_status, reject reason or None)
@@ -196,17 +214,18 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="campsites",
-    title_ko="야영장·캠핑장",
-    title_en="Campsites",
-    description_ko="전국의 일반·자동차야영장, 글램핑, 카라반 (영업 중인 곳만).",
-    description_en="Campsites, car camping, glamping and caravan sites across Korea (open businesses only).",
+    title=Bilingual("야영장·캠핑장", "Campsites"),
+    description=Bilingual(
+        "전국의 일반·자동차야영장, 글램핑, 카라반 (영업 중인 곳만).",
+        "Campsites, car camping, glamping and caravan sites across Korea (open businesses only).",
+    ),
     colour="#15803d",
     icon=Icon("campsite", (Shape("polygon", (-1, 0.75, 0, -0.85, 1, 0.75)),)),
     fields=FIELDS,
     schemas=SCHEMAS,
     normalise=normalise,
     order=40,
-    noun_ko="야영장",
+    noun=Bilingual("야영장", "campsites"),
     generic_name_words=(r"(오토)?캠핑장", r"야영장", r"글램핑"),
     tile_fields=("sites", "business_status"),
     # measured across the three files: same-named rows lie a median 35 m apart, 88% of them

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from layers.bilingual import Bilingual
 from layers.clean import (
     dedupe_key,
     iso_date,
@@ -13,7 +14,7 @@ from layers.clean import (
     tidy_address,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # Columns of the national 행정안전부 무더위쉼터 list (not in the real files yet) that carry
 # the same fields; listed so a national file's header still maps.
@@ -47,7 +48,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "cooling_equipment": _NATIONAL_AIRCON,
         },
         required=("name", "facility_type", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 위치코드 is a 행정동 code shared by many shelters; there is no facility id.
         key=(),
         key_unique=False,
@@ -72,7 +73,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "cooling_equipment": _NATIONAL_AIRCON,
         },
         required=("facility_id", "name", "season_start", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         key=("facility_id",),
         # 시설번호 1129000255 is used by two different shelters in the 2024 export; the
         # content hash also keeps ids equal to those of the 2025/2026 files (no key there).
@@ -81,17 +82,17 @@ SCHEMAS: tuple[SourceSchema, ...] = (
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("facility_type", "text", "시설구분", "Facility type"),
-    Field("facility_subtype", "text", "시설세부구분", "Facility subtype"),
-    Field("members_only", "bool", "회원 전용(경로당 등)", "Members only"),
-    Field("capacity", "int", "이용가능인원", "Capacity (people)"),
-    Field("area_m2", "float", "시설면적(㎡)", "Floor area (m²)"),
-    Field("cooling_equipment", "int", "냉방기(에어컨) 수", "Air conditioners"),
-    Field("season_start", "date", "운영시작일", "Season start"),
-    Field("season_end", "date", "운영종료일", "Season end"),
-    Field("year", "int", "지정연도", "Designation year"),
-    Field("admin_code", "text", "행정동코드", "Admin-dong code", queryable=False),
-    Field("note", "text", "비고", "Note", queryable=False),
+    Field("facility_type", "text", Bilingual("시설구분", "Facility type")),
+    Field("facility_subtype", "text", Bilingual("시설세부구분", "Facility subtype")),
+    Field("members_only", "bool", Bilingual("회원 전용(경로당 등)", "Members only")),
+    Field("capacity", "int", Bilingual("이용가능인원", "Capacity (people)")),
+    Field("area_m2", "float", Bilingual("시설면적(㎡)", "Floor area (m²)")),
+    Field("cooling_equipment", "int", Bilingual("냉방기(에어컨) 수", "Air conditioners")),
+    Field("season_start", "date", Bilingual("운영시작일", "Season start")),
+    Field("season_end", "date", Bilingual("운영종료일", "Season end")),
+    Field("year", "int", Bilingual("지정연도", "Designation year")),
+    Field("admin_code", "text", Bilingual("행정동코드", "Admin-dong code"), queryable=False),
+    Field("note", "text", Bilingual("비고", "Note"), queryable=False),
 )
 
 # `시설구분1` of the members-only 경로당 (senior citizens' centres).
@@ -163,10 +164,11 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="cooling_shelters",
-    title_ko="무더위쉼터",
-    title_en="Cooling shelters",
-    description_ko="폭염 때 누구나(일부는 회원만) 더위를 피할 수 있는 무더위쉼터 (서울시 지정).",
-    description_en="Heat-wave cooling shelters designated by Seoul; some (경로당) admit members only.",
+    title=Bilingual("무더위쉼터", "Cooling shelters"),
+    description=Bilingual(
+        "폭염 때 누구나(일부는 회원만) 더위를 피할 수 있는 무더위쉼터 (서울시 지정).",
+        "Heat-wave cooling shelters designated by Seoul; some (경로당) admit members only.",
+    ),
     colour="#0ea5e9",
     icon=Icon(
         "snowflake",

@@ -5,6 +5,7 @@ Parks are areas, but the file gives one point per park (its 위도/경도): they
 
 from __future__ import annotations
 
+from layers.bilingual import Bilingual
 from layers.clean import (
     NO_DATA,
     dedupe_key,
@@ -14,7 +15,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 # The park's facility columns, as in 전국도시공원정보표준데이터 (PROVENANCE §P): field -> column.
 FACILITIES: dict[str, str] = {
@@ -47,7 +48,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "provider": ("제공기관명",),
         },
         required=("park_id", "name", "park_type", "area_m2", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 관리번호 repeats even within one provider (149 groups, 416 extra rows in 2022-04):
         # exact duplicates are rejected, other repeats get a content suffix (etl/load.py).
         key=("park_id", "provider_code"),
@@ -55,17 +56,19 @@ SCHEMAS: tuple[SourceSchema, ...] = (
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("park_type", "text", "공원구분", "Park type"),
-    Field("area_m2", "float", "공원면적(㎡)", "Area (m²)"),
-    Field("sports_facilities", "text", "운동시설", "Sports facilities", queryable=False),
-    Field("play_facilities", "text", "유희시설", "Play facilities", queryable=False),
-    Field("convenience_facilities", "text", "편익시설", "Amenities", queryable=False),
-    Field("culture_facilities", "text", "교양시설", "Cultural facilities", queryable=False),
-    Field("other_facilities", "text", "기타시설", "Other facilities", queryable=False),
-    Field("designated_on", "date", "지정고시일", "Designated on"),
-    Field("operator", "text", "관리기관", "Managed by"),
-    Field("provider", "text", "제공기관", "Provided by"),
-    Field("park_id", "text", "관리번호", "Park number", queryable=False),
+    Field("park_type", "text", Bilingual("공원구분", "Park type")),
+    Field("area_m2", "float", Bilingual("공원면적(㎡)", "Area (m²)")),
+    Field("sports_facilities", "text", Bilingual("운동시설", "Sports facilities"), queryable=False),
+    Field("play_facilities", "text", Bilingual("유희시설", "Play facilities"), queryable=False),
+    Field("convenience_facilities", "text", Bilingual("편익시설", "Amenities"), queryable=False),
+    Field(
+        "culture_facilities", "text", Bilingual("교양시설", "Cultural facilities"), queryable=False
+    ),
+    Field("other_facilities", "text", Bilingual("기타시설", "Other facilities"), queryable=False),
+    Field("designated_on", "date", Bilingual("지정고시일", "Designated on")),
+    Field("operator", "text", Bilingual("관리기관", "Managed by")),
+    Field("provider", "text", Bilingual("제공기관", "Provided by")),
+    Field("park_id", "text", Bilingual("관리번호", "Park number"), queryable=False),
 )
 
 
@@ -97,12 +100,13 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="parks",
-    title_ko="도시공원",
-    title_en="City parks",
-    description_ko="전국의 도시공원 (어린이공원, 근린공원, 소공원 등): 공원구분, 면적, 시설, 관리기관.",
-    description_en=(
-        "Urban parks across Korea (children's, neighbourhood, pocket parks and more): park "
-        "type, area, facilities and managing body. One point per park."
+    title=Bilingual("도시공원", "City parks"),
+    description=Bilingual(
+        "전국의 도시공원 (어린이공원, 근린공원, 소공원 등): 공원구분, 면적, 시설, 관리기관.",
+        (
+            "Urban parks across Korea (children's, neighbourhood, pocket parks and more): park "
+            "type, area, facilities and managing body. One point per park."
+        ),
     ),
     colour="#0d9488",
     icon=Icon(
@@ -116,7 +120,7 @@ SPEC = LayerSpec(
     schemas=SCHEMAS,
     normalise=normalise,
     order=60,
-    noun_en="city parks",
+    noun=Bilingual("도시공원", "city parks"),
     # none: a park kind (어린이공원, 근린공원) tells two parks of one name apart, and
     # stripping it from every layer's names (toilets are often named after their park)
     # merged 20 more toilets as duplicates (measured)

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from geo.hours import FULL_DAY, parse_hours
+from layers.bilingual import Bilingual
 from layers.clean import (
     dedupe_key,
     iso_date,
@@ -30,7 +31,7 @@ from layers.clean import (
     tidy_phone,
     tidy_text,
 )
-from layers.spec import Coords, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
+from layers.spec import LON_LAT, Field, Icon, LayerSpec, Mapped, Normalised, Shape, SourceSchema
 
 SEOUL_OA22586 = "seoul_oa22586"
 LOCALDATA_2025 = "localdata_toilets_2025"
@@ -93,8 +94,6 @@ _LOCALDATA_CURRENT: dict[str, tuple[str, ...]] = {
     "safety_facility_required": ("안전관리시설설치대상여부",),
 }
 
-_WGS84 = Coords(x="lon", y="lat", epsg=4326)
-
 SCHEMAS: tuple[SourceSchema, ...] = (
     SourceSchema(
         id=SEOUL_OA22586,
@@ -118,7 +117,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "remarks": ("비고",),
         },
         required=("name", "toilet_type", "lon", "lat"),
-        coords=_WGS84,
+        coords=LON_LAT,
         # `연번` is a row serial that changes between snapshots: ids come from dedupe_key
         key=(),
     ),
@@ -126,7 +125,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         id=LOCALDATA_2025,
         columns={"serial": ("번호",), **_LOCALDATA_COMMON, **_LOCALDATA_CURRENT},
         required=("name", "toilet_type", "road_address", "hours_detail"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=(),  # `번호` is a row serial
     ),
     SourceSchema(
@@ -138,7 +137,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "place_type": ("화장실설치장소유형",),
         },
         required=("name", "toilet_type", "road_address", "unisex"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=(),
     ),
     SourceSchema(
@@ -154,23 +153,23 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "last_modified": ("최종수정시점",),
         },
         required=("name", "toilet_type", "road_address", "authority_code", "mgmt_no"),
-        coords=_WGS84,
+        coords=LON_LAT,
         key=("authority_code", "mgmt_no"),
     ),
 )
 
 FIELDS: tuple[Field, ...] = (
-    Field("toilet_type", "text", "유형", "Type"),
-    Field("open_24h", "bool", "24시간 개방", "Open 24 hours"),
-    Field("disabled_stalls", "int", "장애인용 변기 수", "Accessible stalls"),
-    Field("unisex", "bool", "남녀공용", "Unisex"),
-    Field("emergency_bell", "bool", "비상벨", "Emergency bell"),
-    Field("cctv", "bool", "입구 CCTV", "CCTV at the entrance"),
-    Field("diaper_table", "bool", "기저귀교환대", "Baby changing table"),
-    Field("place_type", "text", "설치 장소", "Location type"),
-    Field("owner", "text", "소유 구분", "Owner"),
-    Field("managing_agency", "text", "관리기관", "Managing agency", queryable=False),
-    Field("installed", "date", "설치연월", "Installed", queryable=False),
+    Field("toilet_type", "text", Bilingual("유형", "Type")),
+    Field("open_24h", "bool", Bilingual("24시간 개방", "Open 24 hours")),
+    Field("disabled_stalls", "int", Bilingual("장애인용 변기 수", "Accessible stalls")),
+    Field("unisex", "bool", Bilingual("남녀공용", "Unisex")),
+    Field("emergency_bell", "bool", Bilingual("비상벨", "Emergency bell")),
+    Field("cctv", "bool", Bilingual("입구 CCTV", "CCTV at the entrance")),
+    Field("diaper_table", "bool", Bilingual("기저귀교환대", "Baby changing table")),
+    Field("place_type", "text", Bilingual("설치 장소", "Location type")),
+    Field("owner", "text", Bilingual("소유 구분", "Owner")),
+    Field("managing_agency", "text", Bilingual("관리기관", "Managing agency"), queryable=False),
+    Field("installed", "date", Bilingual("설치연월", "Installed"), queryable=False),
 )
 
 
@@ -364,12 +363,11 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="public_toilets",
-    title_ko="공중화장실",
-    title_en="Public toilets",
-    description_ko="누구나 무료로 쓸 수 있는 공중화장실과 개방화장실의 위치, 개방시간, 장애인 편의시설.",
-    description_en=(
+    title=Bilingual("공중화장실", "Public toilets"),
+    description=Bilingual(
+        "누구나 무료로 쓸 수 있는 공중화장실과 개방화장실의 위치, 개방시간, 장애인 편의시설.",
         "Public and opened toilets anyone may use free of charge: where they are, when they "
-        "open, and their accessible stalls, emergency bells and baby changing tables."
+        "open, and their accessible stalls, emergency bells and baby changing tables.",
     ),
     colour="#1f78b4",
     icon=Icon(
@@ -384,7 +382,7 @@ SPEC = LayerSpec(
     schemas=SCHEMAS,
     normalise=normalise,
     order=20,
-    noun_en="toilets",
+    noun=Bilingual("공중화장실", "toilets"),
     generic_name_words=(r"(공중|개방|간이|이동|민간|공공|남녀|장애인)?화장실",),
     tile_fields=("open_24h", "toilet_type"),
     # the same toilet in OA-22586 and LOCALDATA Seoul: ~950 pairs within 30 m, ~1,080 within 50 m

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from layers import export, fields
+from layers.bilingual import Bilingual
 from layers.spec import Field
 
 QueryableType = Literal["string", "integer", "number", "boolean"]
@@ -16,12 +17,8 @@ QueryableType = Literal["string", "integer", "number", "boolean"]
 class Queryable:
     name: str
     type: QueryableType
-    title_ko: str
-    title_en: str
+    title: Bilingual
     enum: tuple[str, ...] = ()
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_ko
 
 
 # the JSON Schema type of a layer field's values (json fields are not queryable)
@@ -35,7 +32,7 @@ _JSON_TYPES: dict[str, QueryableType] = {
 
 
 def _common(f: fields.CommonField) -> Queryable:
-    return Queryable(f.name, _JSON_TYPES[f.type], f.label.ko, f.label.en, f.enum)
+    return Queryable(f.name, _JSON_TYPES[f.type], f.label, f.enum)
 
 
 COMMON_QUERYABLES: tuple[Queryable, ...] = tuple(_common(f) for f in fields.QUERYABLE_FIELDS)
@@ -57,4 +54,4 @@ def _filterable(f: Field) -> bool:
 
 
 def _queryable(f: Field) -> Queryable:
-    return Queryable(f.name, _JSON_TYPES[f.type], f.label_ko, f.label_en)
+    return Queryable(f.name, _JSON_TYPES[f.type], f.label)

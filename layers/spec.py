@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geo.hours import parse_hours
+from layers.bilingual import Bilingual
 
 FieldType = Literal["text", "int", "float", "bool", "date", "json"]
 
@@ -20,8 +21,7 @@ class Field:
 
     name: str
     type: FieldType
-    label_ko: str
-    label_en: str
+    label: Bilingual
     queryable: bool = True
 
 
@@ -32,6 +32,10 @@ class Coords:
     x: str  # canonical field holding lon (EPSG:4326) or easting
     y: str  # canonical field holding lat (EPSG:4326) or northing
     epsg: int = 4326
+
+
+# the usual layout: WGS84 longitude and latitude in the canonical fields `lon` and `lat`
+LON_LAT = Coords(x="lon", y="lat", epsg=4326)
 
 
 @dataclass(frozen=True)
@@ -118,13 +122,14 @@ class Derivation:
     companions: tuple[str, ...] = ()
 
 
+_TITLE_AS_NOUN = Bilingual("", "")
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     id: str
-    title_ko: str
-    title_en: str
-    description_ko: str
-    description_en: str
+    title: Bilingual
+    description: Bilingual
     colour: str  # "#rrggbb", used by map styles and raster tiles
     icon: Icon
     fields: tuple[Field, ...]
@@ -134,8 +139,8 @@ class LayerSpec:
     # where the layer comes in every list of layers (the registry sorts by order, then id)
     order: int = 1000
     # the layer named inside a sentence ("… 공중화장실, 무더위쉼터 …"); default: the title
-    noun_ko: str = ""
-    noun_en: str = ""
+    # (in lower case in English)
+    noun: Bilingual = _TITLE_AS_NOUN
     # merge: rows of different sources closer than this with matching names are one feature
     dedupe_radius_m: float = 50.0
     # generic words ending a name that say what kind of place it is, not which one (regular
@@ -155,16 +160,12 @@ class LayerSpec:
     # how the layer's opening_hours_raw is read into a geo.hours.Schedule (or None)
     read_hours: Callable[[str], Any] = parse_hours
 
+    def __post_init__(self) -> None:
+        if self.noun == _TITLE_AS_NOUN:
+            object.__setattr__(self, "noun", Bilingual(self.title.ko, self.title.en.lower()))
+
     def schema(self, schema_id: str) -> SourceSchema:
         for s in self.schemas:
             if s.id == schema_id:
                 return s
         raise KeyError(f"layer {self.id!r} has no source schema {schema_id!r}")
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_ko
-
-    def noun(self, lang: str) -> str:
-        if lang == "en":
-            return self.noun_en or self.title_en.lower()
-        return self.noun_ko or self.title_ko

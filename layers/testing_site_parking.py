@@ -12,6 +12,7 @@ import re
 from typing import Any, Literal
 
 from geo.hours import Schedule, from_day_columns, from_day_texts
+from layers.bilingual import Bilingual
 from layers.clean import (
     NO_DATA,
     Fee,
@@ -25,7 +26,7 @@ from layers.clean import (
     tidy_text,
 )
 from layers.spec import (
-    Coords,
+    LON_LAT,
     Derivation,
     Field,
     Icon,
@@ -35,6 +36,7 @@ from layers.spec import (
     Shape,
     SourceSchema,
 )
+from layers.testing_sites import AS_PUBLISHED
 
 PARKING = "parking"
 SITES = "sites"
@@ -79,7 +81,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
         id="national_parking_std",
         columns=_PARKING_COLUMNS,
         required=("lot_id", "name", "fee_info", "weekday_start", "lat", "lon"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         # 주차장관리번호 alone is reused across 지자체; with 제공기관코드 only ~240 rows per
         # snapshot repeat a key (52 of them exact duplicates), which the loader resolves.
         key=("lot_id", "provider_code"),
@@ -151,7 +153,7 @@ SCHEMAS: tuple[SourceSchema, ...] = (
             "lat": ("y",),
         },
         required=("name", "facility_kind", "address", "lon", "lat"),
-        coords=Coords(x="lon", y="lat", epsg=4326),
+        coords=LON_LAT,
         kind=FACILITIES,
     ),
 )
@@ -173,36 +175,47 @@ def site_kind(schema_id: str) -> str:
 
 FIELDS: tuple[Field, ...] = (
     # the parking lot
-    Field("lot_type", "text", "주차장유형", "Lot type (노외/노상/부설)"),
-    Field("ownership", "text", "주차장구분", "Ownership (공영/민영)"),
-    Field("capacity", "int", "주차구획수", "Spaces"),
-    Field("weekday_hours", "text", "평일 운영시간", "Weekday hours"),
-    Field("saturday_hours", "text", "토요일 운영시간", "Saturday hours"),
-    Field("holiday_hours", "text", "공휴일 운영시간", "Holiday hours"),
-    Field("base_minutes", "int", "기본시간(분)", "Base time (min)"),
-    Field("base_fee", "int", "기본요금(원)", "Base fee (KRW)"),
-    Field("extra_minutes", "int", "추가단위시간(분)", "Extra unit (min)"),
-    Field("extra_fee", "int", "추가단위요금(원)", "Extra unit fee (KRW)"),
-    Field("day_pass_fee", "int", "1일주차권요금(원)", "Day pass (KRW)"),
-    Field("monthly_fee", "int", "월정기권요금(원)", "Monthly pass (KRW)"),
-    Field("payment", "text", "결제방법", "Payment", queryable=False),
-    Field("notes", "text", "특기사항", "Notes", queryable=False),
-    Field("operator", "text", "관리기관", "Managed by"),
-    Field("provider", "text", "제공기관", "Data provider", queryable=False),
-    Field("provider_code", "text", "제공기관코드", "Data provider code", queryable=False),
+    Field("lot_type", "text", Bilingual("주차장유형", "Lot type (노외/노상/부설)")),
+    Field("ownership", "text", Bilingual("주차장구분", "Ownership (공영/민영)")),
+    Field("capacity", "int", Bilingual("주차구획수", "Spaces")),
+    Field("weekday_hours", "text", Bilingual("평일 운영시간", "Weekday hours")),
+    Field("saturday_hours", "text", Bilingual("토요일 운영시간", "Saturday hours")),
+    Field("holiday_hours", "text", Bilingual("공휴일 운영시간", "Holiday hours")),
+    Field("base_minutes", "int", Bilingual("기본시간(분)", "Base time (min)")),
+    Field("base_fee", "int", Bilingual("기본요금(원)", "Base fee (KRW)")),
+    Field("extra_minutes", "int", Bilingual("추가단위시간(분)", "Extra unit (min)")),
+    Field("extra_fee", "int", Bilingual("추가단위요금(원)", "Extra unit fee (KRW)")),
+    Field("day_pass_fee", "int", Bilingual("1일주차권요금(원)", "Day pass (KRW)")),
+    Field("monthly_fee", "int", Bilingual("월정기권요금(원)", "Monthly pass (KRW)")),
+    Field("payment", "text", Bilingual("결제방법", "Payment"), queryable=False),
+    Field("notes", "text", Bilingual("특기사항", "Notes"), queryable=False),
+    Field("operator", "text", Bilingual("관리기관", "Managed by")),
+    Field("provider", "text", Bilingual("제공기관", "Data provider"), queryable=False),
+    Field(
+        "provider_code", "text", Bilingual("제공기관코드", "Data provider code"), queryable=False
+    ),
     # the testing site a lot is joined to (filled by the loader, not by normalise)
-    Field("site_id", "text", "선별진료소 ID", "Testing site id", queryable=False),
-    Field("site_name", "text", "선별진료소", "Testing site"),
-    Field("site_kind", "text", "진료소 종류", "Testing site kind"),
-    Field("site_address", "text", "선별진료소 주소", "Testing site address", queryable=False),
-    Field("site_precision", "text", "진료소 위치 정확도", "Site location precision"),
-    Field("site_facility", "text", "심평원 기관명", "HIRA facility matched", queryable=False),
-    Field("distance_m", "float", "진료소까지 거리(m)", "Distance to site (m)"),
+    Field("site_id", "text", Bilingual("선별진료소 ID", "Testing site id"), queryable=False),
+    Field("site_name", "text", Bilingual("선별진료소", "Testing site")),
+    Field("site_kind", "text", Bilingual("진료소 종류", "Testing site kind")),
+    Field(
+        "site_address",
+        "text",
+        Bilingual("선별진료소 주소", "Testing site address"),
+        queryable=False,
+    ),
+    Field("site_precision", "text", Bilingual("진료소 위치 정확도", "Site location precision")),
+    Field(
+        "site_facility",
+        "text",
+        Bilingual("심평원 기관명", "HIRA facility matched"),
+        queryable=False,
+    ),
+    Field("distance_m", "float", Bilingual("진료소까지 거리(m)", "Distance to site (m)")),
     # the testing site's own attributes (props of `sites` rows)
-    Field("sido_text", "text", "시도(원문)", "Province (as published)", queryable=False),
-    Field("sigungu_text", "text", "시군구(원문)", "District (as published)", queryable=False),
-    Field("accessibility", "text", "장애인 편의사항", "Accessibility", queryable=False),
-    Field("sampling", "bool", "검체채취 가능", "Takes samples", queryable=False),
+    *AS_PUBLISHED,
+    Field("accessibility", "text", Bilingual("장애인 편의사항", "Accessibility"), queryable=False),
+    Field("sampling", "bool", Bilingual("검체채취 가능", "Takes samples"), queryable=False),
 )
 
 DayType = Literal["weekday", "saturday", "holiday"]
@@ -404,10 +417,11 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="testing_site_parking",
-    title_ko="선별진료소 근처 주차장",
-    title_en="Parking near testing sites",
-    description_ko="코로나19 선별진료소·국민안심병원 근처의 공영·민영 주차장 (무료 여부, 운영시간).",
-    description_en="Parking lots near COVID-19 screening sites and safe hospitals, with fees and hours.",
+    title=Bilingual("선별진료소 근처 주차장", "Parking near testing sites"),
+    description=Bilingual(
+        "코로나19 선별진료소·국민안심병원 근처의 공영·민영 주차장 (무료 여부, 운영시간).",
+        "Parking lots near COVID-19 screening sites and safe hospitals, with fees and hours.",
+    ),
     colour="#7c3aed",
     icon=Icon("parking", (Shape("text", text="P", size=2.0),)),
     fields=FIELDS,

@@ -9,20 +9,35 @@ layer.
 
 from __future__ import annotations
 
+from layers.bilingual import Bilingual
 from layers.spec import Field, Icon, LayerSpec, Mapped, Normalised, Shape
 
+# A site's 시도/시군구 as its list publishes them (the parking layer carries them too).
+AS_PUBLISHED: tuple[Field, ...] = (
+    Field("sido_text", "text", Bilingual("시도(원문)", "Province (as published)"), queryable=False),
+    Field(
+        "sigungu_text",
+        "text",
+        Bilingual("시군구(원문)", "District (as published)"),
+        queryable=False,
+    ),
+)
+
 FIELDS: tuple[Field, ...] = (
-    Field("kind", "text", "종류", "Kind (kdca_screening/mohw_screening/safe_hospital)"),
-    Field("weekday_hours", "text", "평일 운영시간", "Weekday hours"),
-    Field("saturday_hours", "text", "토요일 운영시간", "Saturday hours"),
-    Field("holiday_hours", "text", "일요일·공휴일 운영시간", "Sunday/holiday hours"),
-    Field("precision", "text", "위치 정확도", "Location precision"),
-    Field("facility", "text", "심평원 기관명", "HIRA facility matched", queryable=False),
-    Field("lots", "int", "반경 내 주차장 수", "Parking lots within the radius"),
-    Field("free_lots", "int", "반경 내 무료 주차장 수", "Free parking lots within the radius"),
-    Field("sido_text", "text", "시도(원문)", "Province (as published)", queryable=False),
-    Field("sigungu_text", "text", "시군구(원문)", "District (as published)", queryable=False),
-    Field("also_in", "json", "다른 목록", "Also listed in", queryable=False),
+    Field("kind", "text", Bilingual("종류", "Kind (kdca_screening/mohw_screening/safe_hospital)")),
+    Field("weekday_hours", "text", Bilingual("평일 운영시간", "Weekday hours")),
+    Field("saturday_hours", "text", Bilingual("토요일 운영시간", "Saturday hours")),
+    Field("holiday_hours", "text", Bilingual("일요일·공휴일 운영시간", "Sunday/holiday hours")),
+    Field("precision", "text", Bilingual("위치 정확도", "Location precision")),
+    Field("facility", "text", Bilingual("심평원 기관명", "HIRA facility matched"), queryable=False),
+    Field("lots", "int", Bilingual("반경 내 주차장 수", "Parking lots within the radius")),
+    Field(
+        "free_lots",
+        "int",
+        Bilingual("반경 내 무료 주차장 수", "Free parking lots within the radius"),
+    ),
+    *AS_PUBLISHED,
+    Field("also_in", "json", Bilingual("다른 목록", "Also listed in"), queryable=False),
 )
 
 
@@ -32,15 +47,12 @@ def normalise(schema_id: str, row: Mapped) -> Normalised:
 
 SPEC = LayerSpec(
     id="testing_sites",
-    title_ko="선별진료소·국민안심병원",
-    title_en="Testing sites",
-    description_ko=(
+    title=Bilingual("선별진료소·국민안심병원", "Testing sites"),
+    description=Bilingual(
         "코로나19 선별진료소와 국민안심병원: 운영시간, 전화번호, 위치 정확도, "
-        "반경 내 주차장과 무료 주차장 수."
-    ),
-    description_en=(
+        "반경 내 주차장과 무료 주차장 수.",
         "COVID-19 screening sites and safe hospitals: hours, phone, location precision, and "
-        "the number of parking lots (and free ones) within the parking radius."
+        "the number of parking lots (and free ones) within the parking radius.",
     ),
     colour="#be123c",
     icon=Icon(
@@ -54,8 +66,7 @@ SPEC = LayerSpec(
     schemas=(),
     normalise=normalise,
     order=55,
-    noun_ko="선별진료소",
-    noun_en="testing sites",
+    noun=Bilingual("선별진료소", "testing sites"),
     tile_fields=("kind", "lots"),
     # no rows of its own to teach the gazetteer
     gazetteer_source=False,

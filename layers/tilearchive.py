@@ -345,36 +345,30 @@ def keep_layers(tile: bytes, layer_ids: Sequence[str]) -> bytes:
     if not tile:
         return b""
     by_name: dict[bytes, bytes] = {}
-    pos, end = 0, len(tile)
-    while pos < end:
-        start = pos
-        tag, pos = _varint(tile, pos)
-        wire = tag & 7
-        if wire == 2:
-            length, pos = _varint(tile, pos)
-            body_start, pos = pos, pos + length
-            if tag >> 3 == 3:
-                by_name[_layer_name(tile, body_start, pos)] = tile[start:pos]
-        elif wire == 0:
-            _, pos = _varint(tile, pos)
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
-        else:
-            raise ValueError(f"unexpected protobuf wire type {wire}")
+    for number, start, value_start, value_end in _length_delimited(tile, 0, len(tile)):
+        if number == 3:
+            by_name[_layer_name(tile, value_start, value_end)] = tile[start:value_end]
     return b"".join(by_name.get(layer_id.encode(), b"") for layer_id in layer_ids)
 
 
 def _layer_name(buf: bytes, pos: int, end: int) -> bytes:
+    for number, _, value_start, value_end in _length_delimited(buf, pos, end):
+        if number == 1:
+            return bytes(buf[value_start:value_end])
+    return b""
+
+
+def _length_delimited(buf: bytes, pos: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+    """(field number, start of its tag, start and end of its value) of each length-delimited
+    field of the protobuf message in buf[pos:end]; fields of other wire types are skipped."""
     while pos < end:
+        start = pos
         tag, pos = _varint(buf, pos)
         wire = tag & 7
         if wire == 2:
             length, pos = _varint(buf, pos)
-            if tag >> 3 == 1:
-                return bytes(buf[pos : pos + length])
-            pos += length
+            value_start, pos = pos, pos + length
+            yield tag >> 3, start, value_start, pos
         elif wire == 0:
             _, pos = _varint(buf, pos)
         elif wire == 1:
@@ -383,7 +377,6 @@ def _layer_name(buf: bytes, pos: int, end: int) -> bytes:
             pos += 4
         else:
             raise ValueError(f"unexpected protobuf wire type {wire}")
-    return b""
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:

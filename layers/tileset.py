@@ -11,8 +11,10 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from layers import fields, registry
+from layers.bilingual import Bilingual
 
 REGIONS = "regions"  # the sigungu boundaries layer, the default base map
+REGIONS_TITLE = Bilingual("시군구 경계 (2022)", "Sigungu boundaries (2022)")
 
 MIN_ZOOM = 0
 MAX_ZOOM = 16  # TileJSON maxzoom: deeper views overzoom the z16 tiles
@@ -66,7 +68,7 @@ def layer_fields(layer_id: str) -> tuple[TileField, ...]:
     spec = registry.get(layer_id)
     by_name = {f.name: f for f in spec.fields}
     return tuple(
-        TileField(name, _TILE_TYPES[by_name[name].type], by_name[name].label_en)
+        TileField(name, _TILE_TYPES[by_name[name].type], by_name[name].label.en)
         for name in spec.tile_fields
     )
 
@@ -105,11 +107,11 @@ def vector_layer(layer_id: str) -> dict[str, Any]:
     """A TileJSON `vector_layers` entry (also in a tile archive's metadata)."""
     if layer_id == REGIONS:
         fields = REGION_FIELDS
-        description = "시군구 경계 (2022) · Sigungu boundaries (2022)"
+        description = REGIONS_TITLE.both()
     else:
         spec = registry.get(layer_id)
         fields = point_fields(layer_id)
-        description = f"{spec.title_ko} · {spec.title_en}"
+        description = spec.title.both()
     return {
         "id": layer_id,
         "description": description,

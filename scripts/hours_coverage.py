@@ -11,19 +11,17 @@ compared before and after a parser change without a store:
 
 import argparse
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
 
 from etl.jobs import default_inputs
 from etl.load import Candidate, InputFile, LayerReport, LoadRefused, read_candidates
+from geo.hours import states_clock_time
 from layers import registry
 from layers.spec import LayerSpec
 
 TARGET = 0.90
-# a clock time ("09:00", "9시", "09~18") as opposed to a duration ("9시간") or none at all
-_CLOCK_TIME = re.compile(r"\d\s*:\s*\d|\d\s*시(?!\s*간)|\d\s*[~\-]\s*\d")
 
 
 def main(argv: list[str]) -> int:
@@ -77,7 +75,7 @@ def _report(label: str, spec: LayerSpec, candidates: list[Candidate], top: int) 
         f"{label}: {len(candidates)} rows, {texts} non-blank hours texts,"
         f" {structured} structured = {share:.1%}{mark}"
     )
-    timeless = sum(n for text, n in unparsed.items() if not _CLOCK_TIME.search(text))
+    timeless = sum(n for text, n in unparsed.items() if not states_clock_time(text))
     if unparsed:
         print(
             f"  unparsed {texts - structured}: {timeless} state no clock time,"

@@ -16,10 +16,6 @@ from layers.bilingual import Lang
 from layers.store.places_search import MAX_QUERY_CHARS, MAX_TERMS, terms
 
 PLACES_LIMIT_DEFAULT, PLACES_LIMIT_MAX = 10, 50
-_QUERY_TOO_LONG = (
-    "q는 {max}자까지입니다 (받은 글자 수: {value})",
-    "q must be at most {max} characters (got {value})",
-)
 
 PLACES_PARAMS: tuple[Param, ...] = (
     Param(
@@ -63,7 +59,7 @@ class PlacesParams:
         if not terms(q):
             raise InvalidParameter("missing_parameter", parameter="q", name="q")
         if len(q) > MAX_QUERY_CHARS:
-            detail = messages.pick(_QUERY_TOO_LONG, lang).format(max=MAX_QUERY_CHARS, value=len(q))
+            detail = messages.text("query_too_long", lang, max=MAX_QUERY_CHARS, value=len(q))
             raise InvalidParameter(detail, parameter="q")
         limit = integer(args, "limit", PLACES_LIMIT_DEFAULT)
         in_range("limit", limit, 1, PLACES_LIMIT_MAX)

@@ -17,7 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.harness import hello_server, median_load, real_embedded_store, sharemap_server, wrk
+from bench.harness import (
+    hello_server,
+    median_load,
+    real_embedded_store,
+    sharemap_server,
+    wrk,
+    wrk_options,
+)
 from layers.record import FeatureRecord
 from layers.store.embedded import EmbeddedStore
 
@@ -34,11 +41,7 @@ def near_paths(records: list[FeatureRecord], n: int = 2000) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    wrk_options(parser, seconds=5.0, connections=4, threads=4)
     args = parser.parse_args()
     with real_embedded_store() as data_dir:
         env = {"SHAREMAP_DATA_DIR": str(data_dir), "DATABASE_URL": ""}

@@ -38,6 +38,7 @@ from bench.harness import (  # noqa: E402
     sharemap_server,
     synthetic_database,
     wrk,
+    wrk_options,
 )
 from layers import registry  # noqa: E402
 
@@ -230,11 +231,7 @@ def main() -> None:
     p.add_argument(
         "--scales", default="100000,1000000", help="rows in the database, comma-separated"
     )
-    p.add_argument("--seconds", type=float, default=5)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--connections", type=int, default=4)
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=8)
+    wrk_options(p, seconds=5.0, connections=4, threads=8)
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     args = p.parse_args()
     for tool in ("wrk", "ogr2ogr"):

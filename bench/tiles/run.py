@@ -35,6 +35,7 @@ from bench.harness import (  # noqa: E402
     real_database,
     server,
     wrk,
+    wrk_options,
 )
 from geo.tiles import Tile, tile_for  # noqa: E402
 from layers import registry  # noqa: E402
@@ -100,11 +101,7 @@ def tiles_with_data(store: PostgisStore) -> dict[int, list[Tile]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
-    parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=8)
+    wrk_options(parser, seconds=4, connections=8, threads=8)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")

@@ -3,11 +3,12 @@
 - `geo.hours.schedule`: `Schedule`, its per-moment evaluation (`DayContext`) and Korean holidays;
 - `geo.hours.text`: the free-text phrasings (`parse_hours`), read from the tokens of
   `geo.hours.tokens`, the times and ranges of `geo.hours.clock` and the days, weeks, dates and
-  seasons of `geo.hours.days`;
+  seasons of `geo.hours.days`; whether a text names any time of day (`states_clock_time`);
 - `geo.hours.stay`: a campsite's check-in and check-out times (`parse_stay_times`);
 - `geo.hours.columns`: hours published per day type (`from_day_columns`, `from_day_texts`).
 """
 
+from geo.hours.clock import states_clock_time
 from geo.hours.columns import from_day_columns, from_day_texts
 from geo.hours.schedule import (
     CLOSED_DATE_PATTERN,
@@ -53,4 +54,5 @@ __all__ = [
     "is_public_holiday",
     "parse_hours",
     "parse_stay_times",
+    "states_clock_time",
 ]

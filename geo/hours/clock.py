@@ -125,3 +125,25 @@ def _ranges(raw: list[tuple[tuple[int, int], bool]]) -> Intervals:
 
 def _minutes_open(intervals: Intervals) -> int:
     return sum(end - start for start, end in intervals)
+
+
+# A time of day: a range ("09:00~18:00", "09~18시", not the dates "5/16~5/31" nor "3~4층"),
+# a clock time ("09:00", "9시", "오전 9시", not the duration "9시간" nor "시설"), or the whole
+# day ("24시간", "상시"), as opposed to a bare duration ("8시간", "1박") or no time at all.
+_STATES_CLOCK_TIME = re.compile(
+    rf"(?<![\d./~\-]){_RANGE}(?!\s*[./]\s*\d|[층박명개주회번차])"
+    r"|(?:AM|PM|오전|오후)\s*\d{1,2}"
+    r"|(?<![\d.])\d{1,2}\s*:\s*\d{2}"
+    r"|(?<![\d.])\d{1,2}\s*시(?!\s*간|설|청|즌|장)"
+    r"|상시|항시|24\s*시간|24\s*h(?:ours?)?(?![a-z])|종일",
+    re.IGNORECASE,
+)
+
+
+def states_clock_time(text: str) -> bool:
+    """Whether an opening-hours text names a time of day (or the whole day) at all.
+
+    A text that names none ("정시", "업무시간", "8시간", "1박", "유동적임") can only be given
+    hours at the source; one that names times the parser cannot read is a gap in the parser.
+    """
+    return _STATES_CLOCK_TIME.search(_normalise_text(text)) is not None

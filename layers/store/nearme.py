@@ -37,7 +37,7 @@ import orjson
 
 from geo.distance import degree_radius, distances_m
 from geo.hours import DayContext, Schedule, day_context
-from layers import export
+from layers.feature import near_feature_json, near_template, record_of_near_template
 from layers.record import FeatureRecord
 from layers.store.types import FILTER_FIELDS, Filters, Hit, NearQuery
 
@@ -107,7 +107,7 @@ def build(directory: Path, layers: Iterable[tuple[str, Iterable[FeatureRecord]]]
         for code, (layer_id, records) in enumerate(layers):
             layer_ids.append(layer_id)
             for r in records:
-                text, at = export.near_feature_json(r)
+                text, at = near_template(r)
                 docs.write(text)
                 offsets.append(offsets[-1] + len(text))
                 split.append(at)
@@ -260,12 +260,14 @@ class Snapshot:
         start, end = self.offsets[position : position + 2].tolist()
         return self.docs[start:end], int(self.split[position])
 
+    def feature_json(self, hit: NearHit) -> bytes:
+        """The hit's near-me Feature as JSON (layers.feature.near_feature, serialised)."""
+        text, split = self.document(hit.position)
+        return near_feature_json(text, split, hit.distance_m, hit.status)
+
     def record(self, position: int) -> FeatureRecord:
         text, _split = self.document(position)
-        feature = orjson.loads(text)
-        return export.record_of_near_feature(
-            feature, float(self.lon[position]), float(self.lat[position])
-        )
+        return record_of_near_template(text, float(self.lon[position]), float(self.lat[position]))
 
     def status(self, position: int, ctx: DayContext) -> str:
         """open / closed / unknown of a feature at the moment of `ctx`."""

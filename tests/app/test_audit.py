@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from etl.jobs import companion_owners
+from geo.hours import states_clock_time
 from layers import registry
 from layers.store import Store
 from tests.app.conftest import assert_problem
@@ -34,6 +35,19 @@ def test_audit_json_keeps_to_its_documented_schema(
     broken = {**audit_doc, "layers": [{**audit_doc["layers"][0], "score": "high"}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(schema).validate(broken)
+    # the unparsed texts naming no time of day are documented, per layer and 시군구
+    layer = doc["components"]["schemas"]["AuditLayer"]
+    assert "hours_no_clock_time" in layer["required"]
+    area = layer["properties"]["sigungu"]["items"]
+    assert "hours_no_clock_time" in area["required"]
+    phrasing = layer["properties"]["unparsed_hours"]["items"]
+    assert phrasing["properties"]["states_clock_time"] == {
+        "type": "boolean",
+        "description": phrasing["properties"]["states_clock_time"]["description"],
+    }
+    unmarked = {**audit_doc["layers"][0], "hours_no_clock_time": -1}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate({**audit_doc, "layers": [unmarked]})
 
 
 def test_the_loads_rejects_are_kept_with_their_version(app_reports: list, app_store: Store) -> None:
@@ -70,8 +84,21 @@ def test_audit_figures_are_the_stores(audit_doc: dict[str, Any], app_store: Stor
         hours = checks["hours_blank"] + checks["hours_unparsed"] + checks["hours_parsed"]
         assert hours == layer["features"]
         assert sum(a["features"] for a in layer["sigungu"]) == layer["features"]
+        # the unparsed texts naming no time of day, per layer and 시군구, and each phrasing
+        assert 0 <= layer["hours_no_clock_time"] <= checks["hours_unparsed"]
+        no_time = sum(a["hours_no_clock_time"] for a in layer["sigungu"])
+        assert no_time == layer["hours_no_clock_time"]
+        for p in layer["unparsed_hours"]:
+            assert p["states_clock_time"] == states_clock_time(p["text"]), p
     # the reject reasons the load reported are the ones kept in the store
     assert layers["public_toilets"]["duplicates_merged"] > 1000
+    # most toilet texts left unparsed are the category word 정시 or a duration: for the source
+    toilets = layers["public_toilets"]
+    assert toilets["hours_no_clock_time"] > toilets["checks"]["hours_unparsed"] / 2
+    assert toilets["unparsed_hours"][0]["text"] == "정시"
+    assert not toilets["unparsed_hours"][0]["states_clock_time"]
+    every = sum(a["hours_no_clock_time"] for a in audit_doc["sigungu"])
+    assert every == sum(la["hours_no_clock_time"] for la in layers.values())
     ranked = audit_doc["sigungu"]
     keys = [(-a["score"], -a["problems"]) for a in ranked]
     assert keys == sorted(keys) and len(ranked) > 200

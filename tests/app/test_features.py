@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from layers import registry
+from layers.bilingual import Bilingual
 from layers.record import FeatureRecord
 from tests.app.conftest import assert_problem
 
@@ -277,7 +278,7 @@ def test_number_filters_compare_as_postgresql_prints_jsonb(raw: str, expected: s
     from app.request_params.primitives import filter_value
     from layers.queryables import Queryable
 
-    assert filter_value(Queryable("area_m2", "number", "면적", "Area"), raw) == expected
+    assert filter_value(Queryable("area_m2", "number", Bilingual("면적", "Area")), raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["1e999", "inf", "nan", "1e40"])
@@ -287,4 +288,4 @@ def test_unusable_number_filters_are_a_400(raw: str) -> None:
     from layers.queryables import Queryable
 
     with pytest.raises(InvalidParameter):
-        filter_value(Queryable("area_m2", "number", "면적", "Area"), raw)
+        filter_value(Queryable("area_m2", "number", Bilingual("면적", "Area")), raw)

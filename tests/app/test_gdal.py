@@ -27,7 +27,7 @@ def run(*args: str) -> str:
 def test_ogrinfo_lists_the_five_layers(live_url: str) -> None:
     out = run("ogrinfo", "-ro", "-q", f"OAPIF:{live_url}/")
     for i, layer_id in enumerate(registry.LAYER_IDS, start=1):
-        title = registry.get(layer_id).title_ko
+        title = registry.get(layer_id).title.ko
         assert f"{i}: {layer_id} (title: {title})" in out
 
 

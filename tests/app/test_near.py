@@ -228,8 +228,8 @@ def test_limit_is_total_across_layers(api: FlaskClient) -> None:
 def test_languages_switch_titles_and_labels_not_data(api: FlaskClient) -> None:
     ko = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="ko", labels="true")
     en = near(api, lat=37.5665, lon=126.9780, layers="public_toilets", lang="en", labels="true")
-    assert ko["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_ko
-    assert en["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title_en
+    assert ko["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title.ko
+    assert en["layers"]["public_toilets"]["title"] == registry.get("public_toilets").title.en
     assert ko["labels"]["distance_m"] != en["labels"]["distance_m"]
     assert ko["labels"]["values"]["open_status"]["open"] == "운영 중"
     assert en["labels"]["values"]["open_status"]["open"] == "Open"
@@ -253,7 +253,7 @@ def test_labels_are_served_once_per_language_and_linked(api: FlaskClient) -> Non
     ko = api.get("/api/layers?lang=ko")
     assert (
         ko.get_json()["layers"]["public_toilets"]["title"]
-        == registry.get("public_toilets").title_ko
+        == registry.get("public_toilets").title.ko
     )
     etag = response.headers["ETag"]
     assert etag and etag != ko.headers["ETag"] and "max-age" in response.headers["Cache-Control"]
@@ -312,14 +312,15 @@ def test_outside_korea_and_swap_say_so_in_both_languages(api: FlaskClient) -> No
 def test_the_snapshot_json_is_the_feature_dict_serialised(
     all_rows: Rows, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """near_feature_json (each feature's JSON from the near-me snapshot, the distance and the
-    status spliced in) gives exactly the bytes of near_feature's dict, for every real feature,
-    at times that open and close them; and the snapshot's status is geo.hours'."""
+    """Snapshot.feature_json (each feature's JSON from the near-me snapshot, the distance and
+    the status spliced in) gives exactly the bytes of layers.feature.near_feature's dict, for
+    every real feature, at times that open and close them; and the snapshot's status is
+    geo.hours'."""
     import orjson
 
-    from app.serializers import near_feature, near_feature_json
     from geo.hours import day_context
-    from layers.store import Hit, nearme
+    from layers.feature import near_feature
+    from layers.store import nearme
 
     layers = [(layer_id, records) for layer_id, records in all_rows.items()]
     key = tuple((layer_id, "1") for layer_id, _records in layers)
@@ -336,8 +337,8 @@ def test_the_snapshot_json_is_the_feature_dict_serialised(
                 status = snapshot.status(position, day_context(at))
                 assert status == status_at(record, at)
                 hit = nearme.NearHit(position, distance, status)
-                expected = orjson.dumps(near_feature(Hit(record, distance), at))
-                assert near_feature_json(snapshot, hit) == expected
+                expected = orjson.dumps(near_feature(record, distance, status_at(record, at)))
+                assert snapshot.feature_json(hit) == expected
             checked += 1
             position += 1
     assert checked > 20000

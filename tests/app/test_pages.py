@@ -96,7 +96,7 @@ def test_near_page_shows_every_layer_with_its_sources_and_the_licence(api: Flask
     assert "공공누리 제1유형" in html and "https://www.kogl.or.kr/info/licenseType1.do" in html
     for spec in registry.all_specs():
         assert f'value="{spec.id}"' in html  # a toggle
-        assert spec.title_ko in html
+        assert spec.title.ko in html
         for source in registry.sources_for(spec.id):
             assert source.reference_date in html
             assert source.title in html

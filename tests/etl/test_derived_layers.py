@@ -11,18 +11,10 @@ from etl import jobs
 from etl import load as L
 from etl.jobs import DeriveInputs, JobSettings, LoadOptions, finish_point_layer, run
 from layers import registry
+from layers.bilingual import Bilingual
 from layers.clean import tidy_text
 from layers.record import FeatureRecord
-from layers.spec import (
-    Coords,
-    Derivation,
-    Field,
-    Icon,
-    LayerSpec,
-    Mapped,
-    Normalised,
-    SourceSchema,
-)
+from layers.spec import Coords, Derivation, Field, Icon, LayerSpec, Mapped, Normalised, SourceSchema
 from layers.store import open_store
 from tests.conftest import source_dir
 
@@ -47,13 +39,11 @@ def _schema(schema_id: str, kind: str, name_column: str) -> SourceSchema:
 def _spec(layer_id: str, **extra: object) -> LayerSpec:
     return LayerSpec(
         id=layer_id,
-        title_ko=layer_id,
-        title_en=layer_id,
-        description_ko="",
-        description_en="",
+        title=Bilingual(layer_id, layer_id),
+        description=Bilingual("", ""),
         colour="#123456",
         icon=Icon("dot"),
-        fields=(Field("partner", "text", "짝", "Partner"),),
+        fields=(Field("partner", "text", Bilingual("짝", "Partner")),),
         normalise=_normalise,
         **extra,  # type: ignore[arg-type]
     )

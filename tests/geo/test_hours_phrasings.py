@@ -19,6 +19,7 @@ from geo.hours import (
     is_public_holiday,
     parse_hours,
     parse_stay_times,
+    states_clock_time,
 )
 
 # April 2026 has no public holidays: the 6th is the 1st Monday, the 13th the 2nd.
@@ -437,6 +438,60 @@ def test_texts_that_state_no_times_are_not_read():
         assert parse_hours(text) is None, text
     for text in ("1일", "유동적임", "1박2일(익일 정오 12시)", "익일11시까지", "제한없음"):
         assert parse_stay_times(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # toilets: the category word alone or with a placeholder, office hours, durations
+        "정시",
+        "업무시간",
+        "정시 (영업시작~종료)",
+        "정시개방",
+        "9시간",
+        "15.5시간",
+        "13시간30분",
+        "평일,주말 25시간 개방",
+        "올림픽공원 개방 시간 내",
+        # campsites: a stay's length, "varies", "no limit"
+        "1일",
+        "유동적임",
+        "1박",
+        "제한없음",
+        "1년",
+        # cooling shelters: closures and dates only
+        "연장쉼터 미 운영",
+        "* 5.16. ~ 5.31. 기능보강공사로 인한 휴관",
+        "매년 7월20일~8월25일",
+    ],
+)
+def test_texts_naming_no_time_of_day(text: str):
+    assert not states_clock_time(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # unparsed, but they name times: gaps in the parser (or typos in a time)
+        "05:00~대관마감시간까지",
+        "0~25시",
+        "09:00~110:00",
+        "05~24시간",
+        "정시(10~22사)",
+        "12시간(2월, 10시~22시), 13시간(평소, 10시~23시)",
+        "1박2일(익일 정오 12시)",
+        "익일11시까지",
+        "24시간(공휴일 관계 없음)",
+        "상시(남자화장실만)",
+        "폭염특보시 09~21시로 연장운영",
+        "４월 3일(목) 오전 09:00부터",
+        # and the texts the parser reads
+        "09:00~18:00",
+        "평일 09-18시, 토 10~13시",
+    ],
+)
+def test_texts_naming_a_time_of_day(text: str):
+    assert states_clock_time(text)
 
 
 def test_one_day_closed_within_a_group_given_hours():

@@ -102,8 +102,8 @@ def test_counts_every_check_and_scores_by_the_share_of_features_with_a_problem(
     # 1, 2, 3, 4, 5, 6 and 9 have a problem; 7 is only suspect (not a scored problem)
     assert layer["problems"] == 7 and layer["score"] == 0.7
     assert layer["unparsed_hours"] == [
-        {"text": "업무시간", "count": 2},
-        {"text": "정시", "count": 1},
+        {"text": "업무시간", "count": 2, "states_clock_time": False},
+        {"text": "정시", "count": 1, "states_clock_time": False},
     ]
     assert layer["rejected"] == 3 and layer["rejected_by_reason"] == {
         "duplicate": 2,
@@ -120,6 +120,46 @@ def test_counts_every_check_and_scores_by_the_share_of_features_with_a_problem(
     ]
     # rejected rows with coordinates are placed in their 시군구
     assert [a["rejected"] for a in doc["sigungu"]] == [1, 1, 0]
+
+
+def test_unparsed_hours_naming_no_time_are_told_apart(tmp_path: Path) -> None:
+    s = EmbeddedStore(tmp_path)
+    s.replace_regions(REGIONS, data_version="r1")
+    features = [
+        _f(0, opening_hours_raw="정시"),  # no time of day: ask the source
+        _f(1, opening_hours_raw="정시"),
+        _f(2, opening_hours_raw="9시간"),
+        _f(3, opening_hours_raw="0~25시"),  # names times the parser cannot read
+        _f(4, sigungu="종로구", opening_hours_raw="업무시간"),
+        _f(5, sigungu="종로구", opening_hours_raw="05:00~대관마감시간까지"),
+        _f(6, sigungu="종로구"),  # parsed
+        _f(7, sigungu="종로구", opening_hours_raw=None),  # blank
+    ]
+    s.replace_layer("public_toilets", features, data_version="t1")
+    report = audit(s, today=TODAY)
+    (layer,) = report.doc["layers"]
+    assert layer["checks"]["hours_unparsed"] == 6 and layer["hours_no_clock_time"] == 4
+    assert layer["unparsed_hours"] == [
+        {"text": "정시", "count": 2, "states_clock_time": False},
+        {"text": "9시간", "count": 1, "states_clock_time": False},
+        {"text": "0~25시", "count": 1, "states_clock_time": True},
+        {"text": "업무시간", "count": 1, "states_clock_time": False},
+        {"text": "05:00~대관마감시간까지", "count": 1, "states_clock_time": True},
+    ]
+    areas = {a["sigungu"]: a["hours_no_clock_time"] for a in layer["sigungu"]}
+    assert areas == {"중구": 3, "종로구": 1}
+    assert {a["sigungu"]: a["hours_no_clock_time"] for a in report.doc["sigungu"]} == areas
+    # the score counts every unparsed text, whatever it names
+    assert layer["problems"] == 7
+    # the worklists: one for the source, one for the parser
+    md = markdown(report.doc)
+    source, parser = md.index("ask the source for times"), md.index("parser cannot read yet")
+    assert source < md.index("| 정시 | 2 |") < md.index("| 업무시간 | 1 |") < parser
+    assert parser < md.index("| 0~25시 | 1 |") and parser < md.index("| 05:00~대관마감시간까지 |")
+    assert "| … of which name no time of day (시간 미기재: 출처에서 보완) | 4 |" in md
+    assert "| 1 | 서울특별시 | 중구 | 4 | 4 | 100.0 % | 0 | 3 |" in md
+    page = render(report, "html", None)
+    assert page.index("ask the source for times") < page.index("parser cannot read yet")
 
 
 def test_ties_in_share_are_broken_by_the_count(tmp_path: Path) -> None:

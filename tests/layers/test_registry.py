@@ -65,18 +65,17 @@ COLOUR = "#ab1234"
 SPEC_MODULE = '''
 """Drinking fountains: a synthetic layer spec written by tests/layers/test_registry.py."""
 
+from layers.bilingual import Bilingual
 from layers.clean import tidy_address, tidy_text
 from layers.spec import Coords, Field, Icon, LayerSpec, Normalised, Shape, SourceSchema
 
 SPEC = LayerSpec(
     id="drinking_fountains",
-    title_ko="음수대",
-    title_en="Drinking fountains",
-    description_ko="시험용 음수대 레이어",
-    description_en="A test layer of drinking fountains",
+    title=Bilingual("음수대", "Drinking fountains"),
+    description=Bilingual("시험용 음수대 레이어", "A test layer of drinking fountains"),
     colour="#ab1234",
     icon=Icon("drop", (Shape("ellipse", (-0.5, -0.5, 0.5, 0.5)),)),
-    fields=(Field("spouts", "int", "꼭지 수", "Spouts"),),
+    fields=(Field("spouts", "int", Bilingual("꼭지 수", "Spouts")),),
     schemas=(
         SourceSchema(
             id="fountains_csv",

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from etl.testing_sites import SITE_PROPS
 from layers import registry
 from layers.testing_site_parking import (
     FACILITIES,
@@ -37,16 +38,8 @@ KDCA_XLS = "kdca_screening_centers_2022-02-16.xls"
 KDCA_CSV = "kdca_screening_centers_2022-02-16_authorexport.csv"
 MOHW = "mohw_screening_centers_2020-03-31.csv"
 SAFE = "mohw_safe_hospitals_2020-04-01.csv"
-# props the loader fills when it joins a lot to a site
-JOIN_FIELDS = {
-    "site_id",
-    "site_name",
-    "site_kind",
-    "site_address",
-    "site_precision",
-    "site_facility",
-    "distance_m",
-}
+# props the loader fills when it joins a lot to a site: the spec must declare each of them
+JOIN_FIELDS = set(SITE_PROPS)
 
 
 normalised = normalised_fixture(SPEC, SOURCES)

@@ -338,8 +338,9 @@ def tile_points(n: int, clustered: bool) -> TextClause:
 
 
 # -- downloads --------------------------------------------------------------------------------
-# One text column per row, built in the database: layers/export.py's Feature and CSV row (a test
-# checks that both agree). Layer field names come from the layer specs, never from a client.
+# One text column per row, built in the database: layers.feature's flat Feature and
+# layers.export's CSV row (a test checks that both agree). Layer field names come from the
+# layer specs, never from a client.
 
 
 def _field_name(name: str) -> str:
