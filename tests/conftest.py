@@ -1,9 +1,11 @@
-"""Shared fixtures: the real source files and a PostGIS database built from them per session."""
+"""Shared fixtures: the real source files, and a PostGIS database and an embedded store built
+from them once per session; every file the session writes goes under one temporary directory."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,30 @@ from layers.config import default_source_dir
 # `sharemap load` builds the tile archive after its swap (about a minute for the real files);
 # the many loads of the ETL tests skip it, and tests/etl/test_load_tiles.py asks for it.
 os.environ.setdefault("SHAREMAP_BUILD_TILES", "0")
+
+_SESSION_ROOT = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One temporary directory for the session, removed at its end: the temporary files of
+    the tests and of what they start (near-me snapshots, tile archives, pytest's tmp_path), the
+    SHAREMAP_DATA_DIR of anything that reads the environment, and the default data directory
+    (under XDG_DATA_HOME) of an app made with no SHAREMAP_DATA_DIR."""
+    root = Path(tempfile.mkdtemp(prefix="sharemap-tests-"))
+    root.chmod(0o755)  # programs run as another user (tests/app/cluster.py) may pass through
+    config.stash[_SESSION_ROOT] = root
+    tempfile.tempdir = str(root)
+    os.environ["TMPDIR"] = str(root)
+    os.environ["SHAREMAP_DATA_DIR"] = str(root / "data")
+    os.environ["XDG_DATA_HOME"] = str(root / "xdg-data")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = config.stash.get(_SESSION_ROOT, None)
+    if root is not None:
+        tempfile.tempdir = None
+        shutil.rmtree(root, ignore_errors=True)
+
 
 ADMIN_URL = os.environ.get(
     "SHAREMAP_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -79,25 +105,50 @@ def empty_db() -> Iterator[str]:
     drop_database(url)
 
 
+def load_real_files(store: Any, source_dir: Path, report_dir: Path) -> list:
+    """Every layer loaded from the real files into `store` (as `sharemap load` does); the
+    load reports."""
+    from etl.load.inputs import JobSettings
+    from etl.load.job import run
+    from layers import registry
+
+    settings = JobSettings(source_dir=source_dir, report_dir=report_dir)
+    try:
+        return run(store, registry.LAYER_IDS, settings)
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="session")
 def loaded_db(
     real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, list]]:
-    """A database with every layer loaded from the real files, and the load reports."""
-    from etl.load.inputs import JobSettings
-    from etl.load.job import run
-    from layers import registry
+    """A database with every layer loaded from the real files, and the load reports. Shared
+    by every test of the session: tests that write make their own (empty_db, cluster)."""
     from layers.store.postgis import PostgisStore
 
     url = create_database()
-    store = PostgisStore(url)
-    settings = JobSettings(
-        source_dir=real_source_dir, report_dir=tmp_path_factory.mktemp("reports")
+    reports = load_real_files(
+        PostgisStore(url), real_source_dir, tmp_path_factory.mktemp("reports")
     )
-    reports = run(store, registry.LAYER_IDS, settings)
-    store.close()
     yield url, reports
     drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def loaded_dir(
+    real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list]:
+    """A SHAREMAP_DATA_DIR whose embedded store has every layer loaded from the real files,
+    and the load reports; shared by every test of the session that only reads it."""
+    from layers.store import embedded_dir
+    from layers.store.embedded import EmbeddedStore
+
+    data_dir = tmp_path_factory.mktemp("embedded-data")
+    reports = load_real_files(
+        EmbeddedStore(embedded_dir(data_dir)), real_source_dir, data_dir / "reports"
+    )
+    return data_dir, reports
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from flask.testing import FlaskClient
 from etl.jobs import companion_owners
 from geo.hours import states_clock_time
 from layers import registry
-from layers.store.postgis import PostgisStore
+from layers.store import Store
 from tests.app.conftest import assert_problem
-
-pytestmark = pytest.mark.postgis
 
 
 @pytest.fixture(scope="module")
@@ -52,36 +50,34 @@ def test_audit_json_keeps_to_its_documented_schema(
         jsonschema.Draft7Validator(schema).validate({**audit_doc, "layers": [unmarked]})
 
 
-def test_the_loads_rejects_are_kept_with_their_version(
-    loaded_db: tuple[str, list], pg_store: PostgisStore
-) -> None:
+def test_the_loads_rejects_are_kept_with_their_version(app_reports: list, app_store: Store) -> None:
     owners = companion_owners()
     key = lambda r: (r.layer, r.file, r.row, r.reason)  # noqa: E731
-    for report in loaded_db[1]:
+    for report in app_reports:
         if report.layer not in registry.LAYER_IDS:
             continue
         for c in report.companions:
             if c.layer in owners:
-                assert sorted(map(key, pg_store.rejects(c.layer))) == sorted(map(key, c.rejects))
+                assert sorted(map(key, app_store.rejects(c.layer))) == sorted(map(key, c.rejects))
         # a companion layer written with it (testing_sites) keeps its own rejects
         expected = [
             *report.rejects,
             *(r for c in report.companions if c.layer not in owners for r in c.rejects),
         ]
-        kept = pg_store.rejects(report.layer)
+        kept = app_store.rejects(report.layer)
         assert sorted(map(key, kept)) == sorted(map(key, expected)), report.layer
         # the rows with usable coordinates keep them (the audit's map draws them)
         if report.layer == "campsites":
             assert sum(r.lon is not None for r in kept) > 1000
 
 
-def test_audit_figures_are_the_stores(audit_doc: dict[str, Any], pg_store: PostgisStore) -> None:
+def test_audit_figures_are_the_stores(audit_doc: dict[str, Any], app_store: Store) -> None:
     layers = {layer["layer"]: layer for layer in audit_doc["layers"]}
     assert set(layers) == set(registry.LAYER_IDS)
     for layer_id, layer in layers.items():
-        assert layer["features"] == pg_store.count(layer_id)
-        assert layer["data_version"] == pg_store.version(layer_id)
-        rejects = pg_store.rejects(layer_id)
+        assert layer["features"] == app_store.count(layer_id)
+        assert layer["data_version"] == app_store.version(layer_id)
+        rejects = app_store.rejects(layer_id)
         assert layer["rejected"] == len(rejects) > 0
         assert sum(layer["rejected_by_reason"].values()) == len(rejects)
         checks = layer["checks"]

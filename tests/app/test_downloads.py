@@ -18,18 +18,16 @@ from layers.store import FeatureQuery, Store
 from layers.store.postgis import PostgisStore
 from tests.app.conftest import assert_problem
 
-pytestmark = pytest.mark.postgis
-
 Rows = dict[str, list[FeatureRecord]]
 
 
 def test_geojson_download_is_the_whole_layer(
-    api: FlaskClient, all_rows: Rows, pg_store: PostgisStore
+    api: FlaskClient, all_rows: Rows, app_store: Store
 ) -> None:
     response = api.get("/download/public_toilets.geojson")
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "application/geo+json"
-    version = pg_store.version("public_toilets")
+    version = app_store.version("public_toilets")
     disposition = response.headers["Content-Disposition"]
     assert disposition == f'attachment; filename="sharemap-public_toilets-{version}.geojson"'
     body = json.loads(response.get_data())
@@ -63,6 +61,7 @@ def test_csv_download_has_bom_header_lonlat_wkt(api: FlaskClient, all_rows: Rows
     assert any("서울" in r[col["address"]] or "강원" in r[col["address"]] for r in rows)
 
 
+@pytest.mark.postgis
 @pytest.mark.parametrize("fmt", export.EXPORT_FORMATS)
 @pytest.mark.parametrize("layer_id", registry.LAYER_IDS)
 def test_database_export_equals_the_python_shape(
@@ -81,9 +80,9 @@ def test_database_export_equals_the_python_shape(
         assert "".join(fast) == "".join(slow)
 
 
-def test_export_streams_in_chunks(pg_store: PostgisStore) -> None:
-    count = pg_store.count("public_toilets")
-    chunks = pg_store.export("public_toilets", "csv")
+def test_export_streams_in_chunks(app_store: Store) -> None:
+    count = app_store.count("public_toilets")
+    chunks = app_store.export("public_toilets", "csv")
     first = next(chunks)
     assert first.count("\r\n") < count  # a part, not the whole layer at once
     assert sum(c.count("\r\n") for c in chunks) + first.count("\r\n") >= count

@@ -16,8 +16,6 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from tests.app.conftest import assert_problem, close_store, free_port
 
-pytestmark = pytest.mark.postgis
-
 
 def test_unknown_path_is_404(api: FlaskClient) -> None:
     body = assert_problem(api.get("/no/such/thing"), 404, "route_not_found")
@@ -134,6 +132,7 @@ def assert_unavailable(client: FlaskClient, url: str) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
+@pytest.mark.postgis  # a database that goes away and comes back
 def test_database_down_is_503_and_the_app_recovers(proxied: tuple[TcpProxy, FlaskClient]) -> None:
     proxy, client = proxied
     near = "/api/near?lat=37.5665&lon=126.978"
@@ -165,6 +164,7 @@ def test_no_database_configured_is_503() -> None:
     assert_unavailable(app.test_client(), "/api/near?lat=37.5665&lon=126.978")
 
 
+@pytest.mark.postgis
 def test_statement_timeout_bounds_queries(loaded_db: tuple[str, list]) -> None:
     from app.context import current_store
     from layers.store.postgis import PostgisStore

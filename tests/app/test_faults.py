@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.app.cluster import PG_BIN, Cluster
 from tests.app.conftest import free_port
-from tests.cluster import PG_BIN, Cluster
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

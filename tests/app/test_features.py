@@ -12,10 +12,7 @@ from flask.testing import FlaskClient
 from layers import registry
 from layers.bilingual import Bilingual
 from layers.record import FeatureRecord
-from layers.store.postgis import PostgisStore
 from tests.app.conftest import assert_problem
-
-pytestmark = pytest.mark.postgis
 
 Rows = dict[str, list[FeatureRecord]]
 KOGL = "https://www.kogl.or.kr/info/licenseType1.do"
@@ -196,9 +193,7 @@ def test_datetime_filter(api: FlaskClient, all_rows: Rows) -> None:
     assert body["numberMatched"] == len(since)
 
 
-def test_one_item_with_colons_and_tildes(
-    api: FlaskClient, all_rows: Rows, pg_store: PostgisStore
-) -> None:
+def test_one_item_with_colons_and_tildes(api: FlaskClient, all_rows: Rows) -> None:
     campsite = all_rows["campsites"][0]
     assert ":" in campsite.id
     for path in (

@@ -11,10 +11,9 @@ import pyogrio
 import pytest
 
 from layers import registry
-from layers.store.postgis import PostgisStore
+from layers.store import Store
 
 pytestmark = [
-    pytest.mark.postgis,
     pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="gdal-bin is not installed"),
 ]
 
@@ -32,14 +31,14 @@ def test_ogrinfo_lists_the_five_layers(live_url: str) -> None:
         assert f"{i}: {layer_id} (title: {title})" in out
 
 
-def test_ogrinfo_summary_of_a_layer(live_url: str, pg_store: PostgisStore) -> None:
+def test_ogrinfo_summary_of_a_layer(live_url: str, app_store: Store) -> None:
     out = run("ogrinfo", "-ro", "-so", f"OAPIF:{live_url}/", "campsites")
-    assert f"Feature Count: {pg_store.count('campsites')}" in out
+    assert f"Feature Count: {app_store.count('campsites')}" in out
     assert "Geometry: Point" in out and "name: String" in out
 
 
 @pytest.mark.slow
-def test_ogr2ogr_pulls_every_feature(live_url: str, pg_store: PostgisStore, tmp_path: Path) -> None:
+def test_ogr2ogr_pulls_every_feature(live_url: str, app_store: Store, tmp_path: Path) -> None:
     # GDAL 3.6 pages 10 features at a time: one ogr2ogr per layer, side by side
     procs = {
         layer_id: subprocess.Popen(
@@ -63,6 +62,6 @@ def test_ogr2ogr_pulls_every_feature(live_url: str, pg_store: PostgisStore, tmp_
     for layer_id in registry.LAYER_IDS:
         out = tmp_path / f"{layer_id}.gpkg"
         ids = pyogrio.read_dataframe(out, layer=layer_id, columns=["id"], read_geometry=False)["id"]
-        expected = [r.id for r in pg_store.features(layer_id)]
+        expected = [r.id for r in app_store.features(layer_id)]
         assert len(ids) == len(expected), layer_id
         assert ids.is_unique and sorted(ids) == sorted(expected), layer_id

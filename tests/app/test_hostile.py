@@ -4,6 +4,7 @@ response carries the security headers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -23,10 +24,10 @@ from app.http import SECURITY_HEADERS
 from app.page_context import inline_script_hashes
 from app.ratelimit import GROUPS, parse_limits
 from layers import registry
+from layers.store import embedded_dir
+from layers.store.embedded import NEAR_DIR
 from layers.store.postgis import PostgisStore, engine_url
 from tests.app.conftest import assert_problem, close_store
-
-pytestmark = pytest.mark.postgis
 
 # Strings that break naive SQL, JSON, HTML, path and number handling. Each one goes into every
 # query parameter (and path parameter) of every operation of /openapi.json.
@@ -82,8 +83,18 @@ def _echoes(payload: str) -> set[str]:
     return {e for e in echoes if e.strip()}
 
 
-def data_fingerprint(url: str) -> dict[str, Any]:
-    """What a write would change: rows and checksums of every table, the tables, the roles."""
+def data_fingerprint(store_settings: dict[str, str]) -> dict[str, Any]:
+    """What a write would change: in PostGIS, rows and checksums of every table, the tables,
+    the roles; in the embedded store, every file and its checksum (but the near-me snapshots,
+    a cache the first near-me request builds from the data)."""
+    url = store_settings.get("DATABASE_URL")
+    if url is None:
+        directory = embedded_dir(store_settings["SHAREMAP_DATA_DIR"])
+        return {
+            str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*"))
+            if path.is_file() and path.relative_to(directory).parts[0] != NEAR_DIR
+        }
     engine = create_engine(engine_url(url))
     with engine.connect() as conn:
         out = {
@@ -136,9 +147,9 @@ def fill(path: str, values: dict[str, str]) -> str:
 
 @pytest.mark.slow
 def test_injection_in_every_parameter_changes_nothing(
-    api: FlaskClient, loaded_db: tuple[str, list]
+    api: FlaskClient, store_settings: dict[str, str]
 ) -> None:
-    before = data_fingerprint(loaded_db[0])
+    before = data_fingerprint(store_settings)
     first = api.get("/collections/public_toilets/items?limit=1").get_json()["features"][0]
     values = path_values(api, first["id"])
     required = {"lat": "37.5665", "lon": "126.978", "q": "강남"}
@@ -169,7 +180,7 @@ def test_injection_in_every_parameter_changes_nothing(
                 response.close()
     # 31 operations, about 300 parameters today: a document that lost its parameters fails here
     assert tried >= 200 * len(PAYLOADS)
-    assert data_fingerprint(loaded_db[0]) == before
+    assert data_fingerprint(store_settings) == before
     print(f"injection payloads tried: {tried}")
 
 
@@ -219,6 +230,7 @@ def reader_app(loaded_db: tuple[str, list], tmp_path_factory: pytest.TempPathFac
     close_store(app)
 
 
+@pytest.mark.postgis  # the database role the app connects as
 @pytest.mark.parametrize("statement", WRITES)
 def test_the_app_role_cannot_write(reader_app: Flask, statement: str) -> None:
     client = reader_app.test_client()
@@ -235,11 +247,13 @@ def test_the_app_role_cannot_write(reader_app: Flask, statement: str) -> None:
 # -- rate limits -------------------------------------------------------------------------------
 
 
-def limited_app(db: str, tmp: Any, limits: str, storage: str | None = None) -> Flask:
+def limited_app(
+    store_settings: dict[str, str], tmp: Any, limits: str, storage: str | None = None
+) -> Flask:
     return create_app(
         {
-            "DATABASE_URL": db,
             "SHAREMAP_DATA_DIR": str(tmp),
+            **store_settings,
             "SHAREMAP_RATE_LIMITS": limits,
             "SHAREMAP_RATE_LIMIT_STORAGE_URI": storage,
         }
@@ -275,8 +289,10 @@ def test_no_limits_unless_configured(api: FlaskClient) -> None:
     assert statuses == {200}
 
 
-def test_over_the_limit_is_429_with_retry_after(loaded_db: tuple[str, list], tmp_path: Any) -> None:
-    app = limited_app(loaded_db[0], tmp_path, "near=3/minute;tiles=2/minute;items=50/second")
+def test_over_the_limit_is_429_with_retry_after(
+    store_settings: dict[str, str], tmp_path: Any
+) -> None:
+    app = limited_app(store_settings, tmp_path, "near=3/minute;tiles=2/minute;items=50/second")
     client = app.test_client()
     one = {"X-Forwarded-For": "203.0.113.7"}
     near = "/api/near?lat=37.5665&lon=126.978"
@@ -300,7 +316,7 @@ def test_over_the_limit_is_429_with_retry_after(loaded_db: tuple[str, list], tmp
 
 
 def test_limits_shared_between_instances_through_redis(
-    loaded_db: tuple[str, list], tmp_path: Any
+    store_settings: dict[str, str], tmp_path: Any
 ) -> None:
     redis = pytest.importorskip("redis")
     try:
@@ -308,7 +324,7 @@ def test_limits_shared_between_instances_through_redis(
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     storage = "redis://127.0.0.1:6379"
-    apps = [limited_app(loaded_db[0], tmp_path, "places=4/minute", storage) for _ in range(2)]
+    apps = [limited_app(store_settings, tmp_path, "places=4/minute", storage) for _ in range(2)]
     # ProxyFix trusts one proxy: the last address of X-Forwarded-For is the client
     client = {
         "X-Forwarded-For": f"10.9.9.9, 198.51.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
@@ -323,9 +339,9 @@ def test_limits_shared_between_instances_through_redis(
 
 
 def test_a_storage_that_is_down_lets_requests_through(
-    loaded_db: tuple[str, list], tmp_path: Any
+    store_settings: dict[str, str], tmp_path: Any
 ) -> None:
-    app = limited_app(loaded_db[0], tmp_path, "near=1/minute", "redis://127.0.0.1:9")
+    app = limited_app(store_settings, tmp_path, "near=1/minute", "redis://127.0.0.1:9")
     client = app.test_client()
     statuses = [client.get("/api/near?lat=37.5665&lon=126.978").status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
@@ -334,7 +350,7 @@ def test_a_storage_that_is_down_lets_requests_through(
 
 def test_an_unknown_storage_is_a_setting_error(tmp_path: Any) -> None:
     with pytest.raises(ValueError, match="SHAREMAP_RATE_LIMIT_STORAGE_URI"):
-        limited_app("", tmp_path, "near=1/minute", "carrier-pigeon://loft")
+        limited_app({}, tmp_path, "near=1/minute", "carrier-pigeon://loft")
 
 
 def test_a_bad_limit_setting_stops_serve_with_exit_2(tmp_path: Any) -> None:

@@ -17,8 +17,6 @@ from app import create_app
 from app.http import round_coordinates
 from tests.app.conftest import close_store
 
-pytestmark = pytest.mark.postgis
-
 
 def test_cors_on_gets_and_preflight(api: FlaskClient) -> None:
     response = api.get("/collections", headers={"Origin": "https://agency.example.kr"})
@@ -82,9 +80,9 @@ def test_links_use_the_forwarded_origin(api: FlaskClient) -> None:
     assert hrefs == ["https://map.example.kr/sharemap/collections"]
 
 
-def test_links_use_the_public_url(loaded_db: tuple[str, list]) -> None:
+def test_links_use_the_public_url(store_settings: dict[str, str]) -> None:
     app: Flask = create_app(
-        {"DATABASE_URL": loaded_db[0], "SHAREMAP_PUBLIC_URL": "https://공유지도.example.kr/api/"}
+        {**store_settings, "SHAREMAP_PUBLIC_URL": "https://공유지도.example.kr/api/"}
     )
     try:
         client = app.test_client()

@@ -18,8 +18,6 @@ from layers import registry
 from layers.record import FeatureRecord
 from tests.app.conftest import assert_problem
 
-pytestmark = pytest.mark.postgis
-
 Rows = dict[str, list[FeatureRecord]]
 
 
@@ -92,6 +90,24 @@ def assert_same(body: dict[str, Any], expected: list[tuple[str, float]]) -> None
         assert abs(d1 - d2) <= 0.11
 
 
+def near_against_brute_force(
+    api: FlaskClient,
+    rows: Rows,
+    ask: tuple[float, float, tuple[str, ...], int, float],
+    query: dict[str, str],
+    **filters: Any,
+) -> tuple[dict[str, Any], list[tuple[str, float]], int]:
+    """GET /api/near (lon, lat, layers, limit, radius_m of `ask`, plus `query`) answers what
+    brute force finds with `filters`; the answer, brute force's results and unknown count."""
+    lon, lat, layers, limit, radius_m = ask
+    body = near(
+        api, lat=lat, lon=lon, layers=",".join(layers), limit=limit, radius_m=radius_m, **query
+    )
+    expected, unknown = brute_force(rows, lon, lat, layers, limit, radius_m, **filters)
+    assert_same(body, expected)
+    return body, expected, unknown
+
+
 def random_point(rnd: random.Random, rows: Rows) -> tuple[float, float]:
     """A point near real features (so that results are not empty), inside Korea."""
     while True:
@@ -111,20 +127,14 @@ def test_near_equals_brute_force(api: FlaskClient, all_rows: Rows, seed: int) ->
         limit = rnd.choice([1, 5, 10, 37, 100])
         radius = rnd.choice([250.0, 1500.0, 20000.0])
         free, wheelchair = rnd.random() < 0.3, rnd.random() < 0.2
-        body = near(
+        body, expected, _ = near_against_brute_force(
             api,
-            lat=lat,
-            lon=lon,
-            layers=",".join(layers),
-            limit=limit,
-            radius_m=radius,
-            free=str(free).lower(),
-            wheelchair=str(wheelchair).lower(),
+            all_rows,
+            (lon, lat, layers, limit, radius),
+            {"free": str(free).lower(), "wheelchair": str(wheelchair).lower()},
+            free=free,
+            wheelchair=wheelchair,
         )
-        expected, _ = brute_force(
-            all_rows, lon, lat, layers, limit, radius, free=free, wheelchair=wheelchair
-        )
-        assert_same(body, expected)
         assert body["numberReturned"] == len(expected)
         for f in body["features"]:
             assert f["properties"]["layer"] in layers
@@ -158,18 +168,13 @@ def test_open_now_equals_brute_force(api: FlaskClient, all_rows: Rows, at: str) 
         layers = tuple(dict.fromkeys(layers))
         limit = rnd.choice([3, 10])
         radius = rnd.choice([1000.0, 5000.0])
-        body = near(
+        body, _, unknown = near_against_brute_force(
             api,
-            lat=lat,
-            lon=lon,
-            layers=",".join(layers),
-            limit=limit,
-            radius_m=radius,
-            open_now="true",
-            at=at,
+            all_rows,
+            (lon, lat, layers, limit, radius),
+            {"open_now": "true", "at": at},
+            open_at=when,
         )
-        expected, unknown = brute_force(all_rows, lon, lat, layers, limit, radius, open_at=when)
-        assert_same(body, expected)
         assert all(f["properties"]["open_status"] == "open" for f in body["features"])
         assert body["unknown_hours_excluded"] == unknown
         left_out += unknown

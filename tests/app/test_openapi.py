@@ -17,8 +17,6 @@ from app.request_params.downloads import DOWNLOAD_PARAMS
 from app.request_params.near import NEAR_PARAMS
 from layers import registry
 
-pytestmark = pytest.mark.postgis
-
 # Rules served by other blueprints that document themselves elsewhere (tiles: OGC API - Tiles).
 UNDOCUMENTED_OK = re.compile(
     r"^/(static|tiles|style\.json|collections/\{[^}]+\}/tiles|embed|near$|api/places)"
@@ -100,17 +98,17 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 # Examples per operation and phase: besides them schemathesis 4 generates its coverage cases
 # (boundaries, each enum value, missing and malformed parameters), so 5 make ~2,800 cases over the
 # 31 operations on the PostGIS-backed app (measured), tiles and downloads among them; the last
-# test checks that at least MIN_CASES ran.
+# test checks that at least MIN_CASES ran on each store.
 MAX_EXAMPLES = 5
 MIN_CASES = 1000
-generated: list[str] = []
+generated: dict[str, list[str]] = {}
 
 
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_app_keeps_to_its_openapi_document(case: schemathesis.Case) -> None:
-    generated.append(f"{case.method} {case.path}")
+def test_the_app_keeps_to_its_openapi_document(case: schemathesis.Case, store_kind: str) -> None:
+    generated.setdefault(store_kind, []).append(f"{case.method} {case.path}")
     # In-process WSGI calls are not decompressed (gzip is tested in test_http). A schema-valid
     # request may still be a documented 400 (a point in the sea, an empty datetime), so
     # positive_data_acceptance does not apply; every other check does.
@@ -120,10 +118,12 @@ def test_the_app_keeps_to_its_openapi_document(case: schemathesis.Case) -> None:
 
 
 @pytest.mark.slow
-def test_schemathesis_generated_enough_cases() -> None:
-    """Runs after the schemathesis cases of this module (pytest keeps the file's order)."""
-    if not generated:
+def test_schemathesis_generated_enough_cases(store_kind: str) -> None:
+    """Runs after the schemathesis cases of this module on the same store (pytest keeps the
+    file's order within the tests of one store)."""
+    cases = generated.get(store_kind)
+    if not cases:
         pytest.skip("the schemathesis cases were not run in this session")
-    assert len(generated) >= MIN_CASES, len(generated)
-    assert any("/tiles/" in g for g in generated) and any("/download/" in g for g in generated)
-    print(f"schemathesis cases: {len(generated)} ({len(set(generated))} distinct paths)")
+    assert len(cases) >= MIN_CASES, len(cases)
+    assert any("/tiles/" in g for g in cases) and any("/download/" in g for g in cases)
+    print(f"schemathesis cases on {store_kind}: {len(cases)} ({len(set(cases))} distinct paths)")

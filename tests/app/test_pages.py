@@ -19,8 +19,6 @@ from geo.tiles import tile_for
 from layers import registry
 from tests.app.conftest import assert_problem, close_store
 
-pytestmark = pytest.mark.postgis
-
 CDN_HOSTS = ("cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "bootstrapcdn.com")
 
 
@@ -54,10 +52,10 @@ def page_config(html: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def restricted(loaded_db: tuple[str, list]) -> Iterator[FlaskClient]:
+def restricted(store_settings: dict[str, str]) -> Iterator[FlaskClient]:
     app = create_app(
         {
-            "DATABASE_URL": loaded_db[0],
+            **store_settings,
             "SHAREMAP_EMBED_ALLOWED_ORIGINS": "https://www.seoul.go.kr, https://*.gg.go.kr "
             "javascript:alert(1) https://evil.example;script-src",
         }
@@ -67,10 +65,10 @@ def restricted(loaded_db: tuple[str, list]) -> Iterator[FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def external_basemap(loaded_db: tuple[str, list]) -> Iterator[FlaskClient]:
+def external_basemap(store_settings: dict[str, str]) -> Iterator[FlaskClient]:
     app = create_app(
         {
-            "DATABASE_URL": loaded_db[0],
+            **store_settings,
             "SHAREMAP_BASEMAP_URL": "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
             "SHAREMAP_BASEMAP_ATTRIBUTION": "© OpenStreetMap <contributors>",
         }

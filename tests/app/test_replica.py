@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.app.cluster import PG_BIN, Cluster
 from tests.app.test_faults import Server
-from tests.cluster import PG_BIN, Cluster
 from tests.layers.store.synthetic import synthetic
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]

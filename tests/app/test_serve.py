@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import gunicorn_options, parser
-from tests.app.conftest import free_port
-
-pytestmark = pytest.mark.postgis
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.conftest import CLI, sharemap_serve, store_env
 
 
 def test_gunicorn_settings_stream_downloads() -> None:
@@ -32,33 +27,13 @@ def test_gunicorn_settings_stream_downloads() -> None:
     assert options["limit_request_field_size"] == 8190
 
 
-def test_serve_answers_and_logs(loaded_db: tuple[str, list], tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": loaded_db[0], "SHAREMAP_DATA_DIR": str(tmp_path)}
+def test_serve_answers_and_logs(store_settings: dict[str, str], tmp_path: Path) -> None:
+    env = store_env({"SHAREMAP_DATA_DIR": str(tmp_path), **store_settings})
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                    assert json.load(r) == {"status": "ok"}
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(log.read_text())
-        with urllib.request.urlopen(f"{base}/api/near?lat=37.566535&lon=126.9779692&limit=2") as r:
+    with sharemap_serve(env, log) as (_, base):
+        near = f"{base}/api/near?lat=37.566535&lon=126.9779692&limit=2"
+        with urllib.request.urlopen(near) as r:
             assert json.load(r)["numberReturned"] == 2
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
     text = log.read_text()
     assert "gthread" in text
     assert "GET /api/near?lat=37.57&lon=126.98&limit=2 200" in text
@@ -67,7 +42,7 @@ def test_serve_answers_and_logs(loaded_db: tuple[str, list], tmp_path: Path) -> 
 
 def test_bad_flags_exit_2() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "serve", "--workers", "0"],
+        [*CLI, "serve", "--workers", "0"],
         capture_output=True,
         text=True,
     )
@@ -123,6 +98,7 @@ def maps_snapshot(pid: int, directory: str) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.postgis  # LISTEN/NOTIFY
 def test_every_worker_answers_from_a_new_load(empty_db: str, tmp_path: Path) -> None:
     """A load by another process reaches every worker of a running server (NOTIFY): each maps
     the new version's snapshot, and near-me answers come from it."""
@@ -133,23 +109,17 @@ def test_every_worker_answers_from_a_new_load(empty_db: str, tmp_path: Path) -> 
 
     loader = PostgisStore(empty_db, cache_dir=near_cache_dir(tmp_path))
     loader.replace_layer("campsites", synthetic("campsites", 50, name="old"), data_version="a")
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": empty_db, "SHAREMAP_DATA_DIR": str(tmp_path)}
+    env = store_env({"DATABASE_URL": empty_db, "SHAREMAP_DATA_DIR": str(tmp_path)})
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    near = f"http://127.0.0.1:{port}/api/near?lat=37.55&lon=126.95&limit=3"
+    with contextlib.ExitStack() as stack:
+        stack.callback(loader.close)
+        proc, base = stack.enter_context(sharemap_serve(env, log))
+        near = f"{base}/api/near?lat=37.55&lon=126.95&limit=3"
 
-    def names() -> set[str]:
-        with urllib.request.urlopen(near, timeout=5) as r:
-            return {f["properties"]["name"].split()[0] for f in json.load(r)["features"]}
+        def names() -> set[str]:
+            with urllib.request.urlopen(near, timeout=5) as r:
+                return {f["properties"]["name"].split()[0] for f in json.load(r)["features"]}
 
-    try:
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -175,7 +145,3 @@ def test_every_worker_answers_from_a_new_load(empty_db: str, tmp_path: Path) -> 
             time.sleep(0.05)
         for _ in range(20):  # new connections, spread over the workers by the kernel
             assert names() == {"new"}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-        loader.close()

@@ -9,12 +9,12 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import mapbox_vector_tile
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
@@ -25,11 +25,11 @@ from geo.korea import KOREA_BBOX
 from geo.tiles import EXTENT, Tile, buffered_bounds, tile_for, tile_pixel, tiles_in
 from layers import registry, tileset
 from layers.record import FeatureRecord
-from layers.store import FeatureQuery
+from layers.store import FeatureQuery, Store, embedded_dir
+from layers.store.embedded import RELOAD_CHECK_S, EmbeddedStore
 from layers.store.postgis import PostgisStore
+from tests.app.conftest import close_store
 from tests.layers.store.synthetic import synthetic
-
-pytestmark = pytest.mark.postgis
 
 SEOUL_Z8 = Tile(218, 99, 8)  # the densest z8 tile
 SEOUL_Z14 = Tile(13970, 6344, 14)  # around Seoul City Hall
@@ -37,21 +37,9 @@ ONE_PIXEL = EXTENT / 256  # MVT units per pixel of a 256-pixel tile
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-@pytest.fixture(scope="module")
-def app(loaded_db: tuple[str, list]) -> Flask:
-    return create_app({"DATABASE_URL": loaded_db[0]})
-
-
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def pg(loaded_db: tuple[str, list]) -> Iterator[PostgisStore]:
-    store = PostgisStore(loaded_db[0])
-    yield store
-    store.close()
+def client(api: FlaskClient) -> FlaskClient:
+    return api
 
 
 def decode(body: bytes) -> dict[str, list[dict[str, Any]]]:
@@ -59,7 +47,7 @@ def decode(body: bytes) -> dict[str, list[dict[str, Any]]]:
     return {name: layer["features"] for name, layer in layers.items()}
 
 
-def rows_near(store: PostgisStore, layer_id: str, tile: Tile, margin: float) -> list[FeatureRecord]:
+def rows_near(store: Store, layer_id: str, tile: Tile, margin: float) -> list[FeatureRecord]:
     bbox = buffered_bounds(tile, margin + 1)
     return list(store.features(layer_id, FeatureQuery(bbox=bbox)))
 
@@ -68,7 +56,7 @@ def inside(px: float, py: float, margin: float = 0.0) -> bool:
     return -margin <= px < EXTENT + margin and -margin <= py < EXTENT + margin
 
 
-def loaded(store: PostgisStore) -> list[str]:
+def loaded(store: Store) -> list[str]:
     versions = store.versions()
     return [layer_id for layer_id in registry.LAYER_IDS if layer_id in versions]
 
@@ -77,17 +65,17 @@ def loaded(store: PostgisStore) -> list[str]:
 
 
 def test_unclustered_features_sit_within_a_pixel_of_their_rows(
-    client: FlaskClient, pg: PostgisStore
+    client: FlaskClient, app_store: Store
 ) -> None:
     assert SEOUL_Z14.z >= tileset.CLUSTER_BELOW_ZOOM
     response = client.get("/tiles/14/13970/6344.mvt")
     assert response.status_code == 200 and response.mimetype == MVT
     layers = decode(response.data)
     checked = 0
-    for layer_id in loaded(pg):
+    for layer_id in loaded(app_store):
         features = {f["properties"]["id"]: f for f in layers.get(layer_id, [])}
         expected = {}
-        for r in rows_near(pg, layer_id, SEOUL_Z14, tileset.POINT_BUFFER):
+        for r in rows_near(app_store, layer_id, SEOUL_Z14, tileset.POINT_BUFFER):
             px, py = tile_pixel(r.lon, r.lat, SEOUL_Z14)
             if inside(px, py, tileset.POINT_BUFFER):
                 expected[r.id] = (r, px, py)
@@ -113,15 +101,15 @@ def test_unclustered_features_carry_the_layer_fields(client: FlaskClient) -> Non
 
 
 def test_cluster_counts_add_up_to_the_rows_inside_the_tile(
-    client: FlaskClient, pg: PostgisStore
+    client: FlaskClient, app_store: Store
 ) -> None:
     assert SEOUL_Z8.z < tileset.CLUSTER_BELOW_ZOOM
     layers = decode(client.get("/tiles/8/218/99.mvt").data)
     assert "regions" in layers
-    for layer_id in loaded(pg):
+    for layer_id in loaded(app_store):
         rows = [
             r
-            for r in rows_near(pg, layer_id, SEOUL_Z8, 0)
+            for r in rows_near(app_store, layer_id, SEOUL_Z8, 0)
             if inside(*tile_pixel(r.lon, r.lat, SEOUL_Z8))
         ]
         features = layers.get(layer_id, [])
@@ -139,7 +127,7 @@ def test_cluster_counts_add_up_to_the_rows_inside_the_tile(
 
 
 def test_cluster_counts_of_a_zoom_add_up_to_the_whole_layer(
-    client: FlaskClient, pg: PostgisStore
+    client: FlaskClient, app_store: Store
 ) -> None:
     totals: dict[str, int] = {}
     for tile in tiles_in(KOREA_BBOX, 5):
@@ -148,8 +136,8 @@ def test_cluster_counts_of_a_zoom_add_up_to_the_whole_layer(
             totals[layer_id] = totals.get(layer_id, 0) + sum(
                 f["properties"].get("count", 0) for f in features
             )
-    for layer_id in loaded(pg):
-        assert totals[layer_id] == pg.count(layer_id), layer_id
+    for layer_id in loaded(app_store):
+        assert totals[layer_id] == app_store.count(layer_id), layer_id
 
 
 def test_no_tile_exceeds_the_size_budget_at_the_densest_places(client: FlaskClient) -> None:
@@ -193,7 +181,7 @@ def test_ogc_tiles_routes(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("suffix, size", [("", 256), ("@2x", 512)])
 def test_png_has_drawn_pixels_where_rows_are(
-    client: FlaskClient, pg: PostgisStore, suffix: str, size: int
+    client: FlaskClient, app_store: Store, suffix: str, size: int
 ) -> None:
     response = client.get(f"/tiles/public_toilets/14/13970/6344{suffix}.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
@@ -202,7 +190,8 @@ def test_png_has_drawn_pixels_where_rows_are(
     alpha = image.getchannel("A")
     scale = size / EXTENT
     pixels = [
-        tile_pixel(r.lon, r.lat, SEOUL_Z14) for r in rows_near(pg, "public_toilets", SEOUL_Z14, 0)
+        tile_pixel(r.lon, r.lat, SEOUL_Z14)
+        for r in rows_near(app_store, "public_toilets", SEOUL_Z14, 0)
     ]
     pixels = [(px * scale, py * scale) for px, py in pixels if inside(px, py)]
     assert len(pixels) > 20
@@ -231,7 +220,7 @@ def test_png_clusters_and_empty_tiles(client: FlaskClient) -> None:
 # -- documents ---------------------------------------------------------------------------------
 
 
-def test_tilejson(client: FlaskClient, pg: PostgisStore) -> None:
+def test_tilejson(client: FlaskClient, app_store: Store) -> None:
     response = client.get("/tiles.json")
     doc = response.get_json()
     assert doc["tilejson"] == "3.0.0" and doc["scheme"] == "xyz"
@@ -242,7 +231,7 @@ def test_tilejson(client: FlaskClient, pg: PostgisStore) -> None:
     assert KOREA_BBOX[1] <= south < north <= KOREA_BBOX[3]
     assert doc["minzoom"] == 0 and doc["maxzoom"] == tileset.MAX_ZOOM
     ids = [layer["id"] for layer in doc["vector_layers"]]
-    assert ids == ["regions", *loaded(pg)]
+    assert ids == ["regions", *loaded(app_store)]
     fields = doc["vector_layers"][1]["fields"]
     assert fields["id"] == "String" and fields["count"] == "Number"
     assert "공공누리 제1유형" in doc["attribution"]
@@ -251,7 +240,7 @@ def test_tilejson(client: FlaskClient, pg: PostgisStore) -> None:
     assert chosen["tiles"][0].endswith("&layers=campsites")
 
 
-def test_style_needs_nothing_from_elsewhere(client: FlaskClient, pg: PostgisStore) -> None:
+def test_style_needs_nothing_from_elsewhere(client: FlaskClient, app_store: Store) -> None:
     style = client.get("/style.json").get_json()
     assert style["version"] == 8
     assert "glyphs" not in style and "sprite" not in style
@@ -259,7 +248,7 @@ def test_style_needs_nothing_from_elsewhere(client: FlaskClient, pg: PostgisStor
     circles = {
         layer["source-layer"]: layer for layer in style["layers"] if layer["type"] == "circle"
     }
-    assert list(circles) == loaded(pg)
+    assert list(circles) == loaded(app_store)
     for layer_id, layer in circles.items():
         assert layer["paint"]["circle-color"] == registry.get(layer_id).colour
     assert not [layer for layer in style["layers"] if layer["type"] == "symbol"]
@@ -373,11 +362,19 @@ def stations(seed: int) -> list[FeatureRecord]:
     ]
 
 
-@pytest.fixture
-def fresh(empty_db: str) -> Iterator[tuple[FlaskClient, PostgisStore]]:
-    store = PostgisStore(empty_db)
-    app = create_app({"DATABASE_URL": empty_db, "SHAREMAP_TILE_CACHE_SIZE": 100})
+@pytest.fixture(params=["embedded", pytest.param("postgis", marks=pytest.mark.postgis)])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[FlaskClient, Store]]:
+    """An app with a tile cache on an empty store of each kind, and that store to load into."""
+    settings = {"SHAREMAP_DATA_DIR": str(tmp_path), "SHAREMAP_TILE_CACHE_SIZE": "100"}
+    store: Store
+    if request.param == "postgis":
+        url = request.getfixturevalue("empty_db")
+        store, settings["DATABASE_URL"] = PostgisStore(url), url
+    else:
+        store = EmbeddedStore(embedded_dir(tmp_path))
+    app = create_app(settings)
     yield app.test_client(), store
+    close_store(app)
     store.close()
 
 
@@ -386,7 +383,7 @@ def ids_in(body: bytes) -> set[str]:
 
 
 def test_a_new_load_is_served_within_a_second_and_old_etags_stop_matching(
-    fresh: tuple[FlaskClient, PostgisStore],
+    fresh: tuple[FlaskClient, Store],
 ) -> None:
     client, store = fresh
     store.replace_layer(LAYER, stations(1), data_version="v1")
@@ -411,13 +408,17 @@ def test_a_new_load_is_served_within_a_second_and_old_etags_stop_matching(
 
 
 def test_a_rollback_under_a_cached_version_is_retried_with_the_current_one(
-    fresh: tuple[FlaskClient, PostgisStore],
+    fresh: tuple[FlaskClient, Store],
 ) -> None:
     client, store = fresh
     store.replace_layer(LAYER, stations(1), data_version="v1")
     store.replace_layer(LAYER, stations(2), data_version="v2")
     assert json.loads(client.get("/tiles.json").data)  # the app now holds v2 for a second
     store.rollback(LAYER)
+    if isinstance(store, EmbeddedStore):
+        # the app's embedded store reads the manifest again at most every RELOAD_CHECK_S
+        # (within that, it still serves v2 from memory: its documented reload interval)
+        time.sleep(RELOAD_CHECK_S + 0.05)
     body = client.get(f"/tiles/{TILE.z}/{TILE.x}/{TILE.y}.mvt?layers={LAYER}").data
     expected = {
         r.id for r in stations(1) if inside(*tile_pixel(r.lon, r.lat, TILE), tileset.POINT_BUFFER)
@@ -426,7 +427,7 @@ def test_a_rollback_under_a_cached_version_is_retried_with_the_current_one(
 
 
 def test_a_repeated_tile_is_answered_before_flask_until_the_data_changes(
-    fresh: tuple[FlaskClient, PostgisStore], caplog: pytest.LogCaptureFixture
+    fresh: tuple[FlaskClient, Store], caplog: pytest.LogCaptureFixture
 ) -> None:
     client, store = fresh
     app = client.application
@@ -460,8 +461,8 @@ def test_a_repeated_tile_is_answered_before_flask_until_the_data_changes(
     assert client.get(url).data == after.data and len(calls) == 5
 
 
-def test_without_a_tile_cache_every_tile_goes_through_the_app(empty_db: str) -> None:
-    app = create_app({"DATABASE_URL": empty_db, "SHAREMAP_TILE_CACHE_SIZE": 0})
+def test_without_a_tile_cache_every_tile_goes_through_the_app(tmp_path: Path) -> None:
+    app = create_app({"SHAREMAP_DATA_DIR": str(tmp_path), "SHAREMAP_TILE_CACHE_SIZE": 0})
     from app.tile_front import TileFront
 
     assert not isinstance(app.wsgi_app, TileFront)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,54 @@ def mapped_source_rows(spec: LayerSpec, source: registry.Source) -> tuple[list[s
     """The header of a registry source's file, and its rows keyed by its schema's fields."""
     columns, rows = read_rows(source_file(source.path))
     return columns, _mapped(spec.schema(source.schema), columns, rows)
+
+
+def schema_columns(
+    spec: LayerSpec, source: registry.Source
+) -> tuple[list[str], dict[str, str | None]]:
+    """The header of a registry source's file, checked to match exactly the source's schema, and
+    the column each field of that schema finds there (None: no column)."""
+    columns, _ = read_rows(source_file(source.path))
+    assert [s.id for s in matching_schemas(spec, columns)] == [source.schema]
+    schema = spec.schema(source.schema)
+    return columns, {f: column_for(a, columns) for f, a in schema.columns.items()}
+
+
+def unmatched(found: dict[str, str | None]) -> list[str]:
+    """The fields of `schema_columns` that found no column."""
+    return [f for f, column in found.items() if column is None]
+
+
+def assert_props_are_the_fields(spec: LayerSpec, normalised: Rows) -> None:
+    """Every normalised row carries exactly the spec's fields as props."""
+    names = {f.name for f in spec.fields}
+    for rows in normalised.values():
+        for _, n in rows:
+            assert set(n.props) == names
+
+
+def the_row_named(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:
+    """The one row named `name`."""
+    hits = [(r, n) for r, n in rows if n.name == name]
+    assert len(hits) == 1, f"{len(hits)} rows named {name!r}"
+    return hits[0]
+
+
+def a_row_named(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:
+    """The first of the rows named `name` (there is at least one)."""
+    hits = [(r, n) for r, n in rows if n.name == name]
+    assert hits, f"no row named {name!r}"
+    return hits[0]
+
+
+def normalised_fixture(spec: LayerSpec, sources: Sequence[registry.Source]) -> Any:
+    """A module-scoped `normalised` fixture: `normalise_all(spec, sources)`, read once."""
+
+    @pytest.fixture(scope="module")
+    def normalised() -> Rows:
+        return normalise_all(spec, sources)
+
+    return normalised
 
 
 def normalise_all(spec: LayerSpec, sources: Sequence[registry.Source]) -> Rows:

@@ -8,14 +8,14 @@ import pytest
 
 from layers import registry
 from layers.bike_stations import SPEC
-from layers.spec import Normalised
 from tests.layers.real_files import (
-    Row,
     Rows,
     column_for,
-    mapped_source_rows,
     matching_schemas,
-    normalise_all,
+    normalised_fixture,
+    schema_columns,
+    the_row_named,
+    unmatched,
 )
 
 LAYER = "bike_stations"
@@ -26,22 +26,10 @@ NATIONAL = "national_bike_rental_stations_std_2024.csv"
 SOURCES = registry.sources_for(LAYER, default_only=False)
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    return normalise_all(SPEC, SOURCES)
-
-
-def _one(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:
-    hits = [(r, n) for r, n in rows if n.name == name]
-    assert len(hits) == 1, f"{len(hits)} rows named {name!r}"
-    return hits[0]
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 # -- schemas -------------------------------------------------------------------------------
-
-
-def test_registry_serves_this_spec() -> None:
-    assert registry.get(LAYER) is SPEC
 
 
 def test_manifest_schema_ids_are_known() -> None:
@@ -51,11 +39,8 @@ def test_manifest_schema_ids_are_known() -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = mapped_source_rows(SPEC, source)
-    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
-    schema = SPEC.schema(source.schema)
-    found = {f: column_for(a, columns) for f, a in schema.columns.items()}
-    assert None not in found.values(), [f for f, c in found.items() if c is None]
+    columns, found = schema_columns(SPEC, source)
+    assert None not in found.values(), unmatched(found)
     assert set(columns) == set(found.values())
 
 
@@ -112,7 +97,7 @@ def test_ddareungi_rows(normalised: Rows) -> None:
 
 def test_ddareungi_racks(normalised: Rows) -> None:
     rows = normalised[SEOUL]
-    (_, n) = _one(rows, "하이투자증권 앞")  # QR racks "31 " in the file
+    (_, n) = the_row_named(rows, "하이투자증권 앞")  # QR racks "31 " in the file
     assert (n.props["racks_qr"], n.props["racks_lcd"], n.props["racks"]) == (31, None, 31)
     both = [
         n for _, n in rows if n.props["racks_lcd"] is not None and n.props["racks_qr"] is not None
@@ -124,7 +109,7 @@ def test_ddareungi_racks(normalised: Rows) -> None:
 
 
 def test_ddareungi_a_known_station(normalised: Rows) -> None:
-    (row, n) = _one(normalised[SEOUL], "망원역 1번출구 앞")
+    (row, n) = the_row_named(normalised[SEOUL], "망원역 1번출구 앞")
     assert row["station_no"] == "00102"
     assert n.address == "서울특별시 마포구 월드컵로 72"
     assert n.props["installed"] == "2022-05-03"
@@ -134,9 +119,9 @@ def test_ddareungi_a_known_station(normalised: Rows) -> None:
 
 def test_ddareungi_partial_addresses_are_completed_from_the_district(normalised: Rows) -> None:
     rows = normalised[SEOUL]
-    (_, n) = _one(rows, "하이투자증권 앞")
+    (_, n) = the_row_named(rows, "하이투자증권 앞")
     assert n.address == "서울특별시 영등포구 여의대로 66"
-    (_, n) = _one(rows, "여의도역2번출구 앞")
+    (_, n) = the_row_named(rows, "여의도역2번출구 앞")
     assert n.address == "서울특별시 영등포구 여의도동 의사당대로 88"
     assert all(n.address and n.address.startswith("서울") for _, n in rows)
     assert not any("  " in (n.address or "") or "\n" in (n.address or "") for _, n in rows)
@@ -159,12 +144,12 @@ def test_national_fees(normalised: Rows) -> None:
     assert Counter(n.fee for _, n in rows) == {"paid": 1202 + 17, "free": 179}
     free = [n for _, n in rows if n.fee == "free"]
     assert not any(n.fee_text in {"0", "무료"} for n in free)
-    (_, n) = _one(rows, "대평동_해들205동")
+    (_, n) = the_row_named(rows, "대평동_해들205동")
     assert (n.fee, n.fee_text) == ("paid", "1000원")
 
 
 def test_national_a_known_station(normalised: Rows) -> None:
-    (_, n) = _one(normalised[NATIONAL], "대평동_해들205동")
+    (_, n) = the_row_named(normalised[NATIONAL], "대평동_해들205동")
     assert n.address == "세종특별자치시 대평동 266-26"  # road address blank: lot address
     assert n.phone == "1899-9161"
     assert n.updated_at == "2024-01-17"
@@ -193,7 +178,7 @@ def test_national_hours_and_schedules(normalised: Rows) -> None:
     assert raws["09:00~18:00 (휴무일: 토+일+공휴일)"] == 19
     assert all(r["open_time"] and r["close_time"] for r, _ in rows)
     assert all(n.schedule is not None for _, n in rows)
-    (_, n) = _one(rows, "대평동_해들205동")  # 00:00~23:59, 연중무휴
+    (_, n) = the_row_named(rows, "대평동_해들205동")  # 00:00~23:59, 연중무휴
     assert n.schedule.weekday == n.schedule.holiday == ((0, 24 * 60),)
 
 

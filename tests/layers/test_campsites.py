@@ -14,11 +14,10 @@ from layers import registry
 from layers.campsites import SPEC, split_list
 from tests.layers.real_files import (
     Rows,
-    column_for,
-    matching_schemas,
-    normalise_all,
-    read_rows,
-    source_file,
+    assert_props_are_the_fields,
+    normalised_fixture,
+    schema_columns,
+    unmatched,
 )
 
 LAYER = "campsites"
@@ -30,32 +29,20 @@ LOCALDATA = "localdata_general_campgrounds_tm5174.csv"
 KCISA = "kcisa_campsite_location_info_2020.csv"
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    """Every real row of every campsite file: (mapped row, Normalised)."""
-    return normalise_all(SPEC, SOURCES)
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------
 
 
-def test_registry_serves_this_spec() -> None:
-    assert registry.get(LAYER) is SPEC
-
-
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = read_rows(source_file(source.path))
-    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
-    schema = SPEC.schema(source.schema)
-    assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
+    _, found = schema_columns(SPEC, source)
+    assert unmatched(found) == []
 
 
 def test_fields_cover_exactly_the_props(normalised: Rows) -> None:
-    names = {f.name for f in SPEC.fields}
-    for rows in normalised.values():
-        for _, n in rows:
-            assert set(n.props) == names
+    assert_props_are_the_fields(SPEC, normalised)
 
 
 def test_keys_are_unique_where_the_spec_says_so(normalised: Rows) -> None:

@@ -12,12 +12,12 @@ from layers.cooling_shelters import SPEC
 from tests.layers.real_files import (
     Row,
     Rows,
-    column_for,
+    assert_props_are_the_fields,
     mapped_rows,
-    matching_schemas,
-    normalise_all,
-    read_rows,
+    normalised_fixture,
+    schema_columns,
     source_file,
+    unmatched,
 )
 
 LAYER = "cooling_shelters"
@@ -26,34 +26,21 @@ LAYER = "cooling_shelters"
 SOURCES = registry.sources_for(LAYER, default_only=False)
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    """Every real row of every shelter file: (mapped row, Normalised)."""
-    return normalise_all(SPEC, SOURCES)
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------
 
 
-def test_registry_serves_this_spec() -> None:
-    assert registry.get(LAYER) is SPEC
-
-
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = read_rows(source_file(source.path))
-    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
-    schema = SPEC.schema(source.schema)
-    unmatched = [f for f, a in schema.columns.items() if column_for(a, columns) is None]
+    _, found = schema_columns(SPEC, source)
     # only the national-file aliases stay unmatched in the Seoul files
-    assert set(unmatched) <= {"cooling_equipment", "lot_address"}
+    assert set(unmatched(found)) <= {"cooling_equipment", "lot_address"}
 
 
 def test_fields_cover_exactly_the_props(normalised: Rows) -> None:
-    names = {f.name for f in SPEC.fields}
-    for rows in normalised.values():
-        for _, n in rows:
-            assert set(n.props) == names
+    assert_props_are_the_fields(SPEC, normalised)
 
 
 # -- rows ------------------------------------------------------------------------------

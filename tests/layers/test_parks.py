@@ -5,17 +5,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-import pytest
-
 from layers import registry
 from layers.parks import FACILITIES, SPEC
 from tests.layers.real_files import (
     Rows,
-    column_for,
-    matching_schemas,
-    normalise_all,
-    read_rows,
+    normalised_fixture,
+    schema_columns,
     source_file,
+    unmatched,
 )
 
 LAYER = "parks"
@@ -23,9 +20,7 @@ SOURCES = registry.sources_for(LAYER, default_only=False)
 FILE = "national_city_parks_std_2022-04.csv"
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    return normalise_all(SPEC, SOURCES)
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 def test_registry_discovers_this_spec_last_and_outside_the_defaults() -> None:
@@ -37,11 +32,10 @@ def test_registry_discovers_this_spec_last_and_outside_the_defaults() -> None:
 
 
 def test_the_file_matches_exactly_its_schema_and_every_column_maps() -> None:
-    columns, _ = read_rows(source_file(SOURCES[0].path))
-    assert [s.id for s in matching_schemas(SPEC, columns)] == ["national_city_parks_std"]
-    schema = SPEC.schema("national_city_parks_std")
-    assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
-    assert len(columns) == len(schema.columns) == 19
+    assert SOURCES[0].schema == "national_city_parks_std"
+    columns, found = schema_columns(SPEC, SOURCES[0])
+    assert unmatched(found) == []
+    assert len(columns) == len(found) == 19
 
 
 def test_fields_cover_exactly_the_props(normalised: Rows) -> None:

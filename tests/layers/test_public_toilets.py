@@ -11,14 +11,13 @@ from pyproj import Geod
 from geo.hours import FULL_DAY, parse_hours
 from layers import registry
 from layers.public_toilets import SPEC, means_open_24h, toilet_phone, toilet_type
-from layers.spec import Normalised
 from tests.layers.real_files import (
-    Row,
     Rows,
+    a_row_named,
     column_for,
-    mapped_source_rows,
     matching_schemas,
-    normalise_all,
+    normalised_fixture,
+    schema_columns,
 )
 
 LAYER = "public_toilets"
@@ -32,22 +31,10 @@ BUSAN = "localdata_public_toilets_busan_12_04_01_E_2022-08.csv"
 SOURCES = registry.sources_for(LAYER, default_only=False)
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    return normalise_all(SPEC, SOURCES)
-
-
-def _one(rows: list[tuple[Row, Normalised]], name: str) -> tuple[Row, Normalised]:
-    hits = [(r, n) for r, n in rows if n.name == name]
-    assert hits, f"no row named {name!r}"
-    return hits[0]
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 # -- schemas -------------------------------------------------------------------------------
-
-
-def test_registry_serves_this_spec() -> None:
-    assert registry.get(LAYER) is SPEC
 
 
 def test_manifest_schema_ids_are_known() -> None:
@@ -63,8 +50,7 @@ def test_manifest_schema_ids_are_known() -> None:
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = mapped_source_rows(SPEC, source)
-    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
+    columns, _ = schema_columns(SPEC, source)
     schema = SPEC.schema(source.schema)
     # every column of the file has a canonical field
     mapped = {column_for(a, columns) for a in schema.columns.values()}
@@ -155,10 +141,10 @@ def test_addresses_are_tidy(normalised: Rows) -> None:
                 assert "서을" not in n.address
                 assert n.address not in {"없음", "-", "생성필요"}
                 assert n.address == " ".join(n.address.split())
-    (_, n) = _one(normalised[SEOUL_2025], "토요마당")
+    (_, n) = a_row_named(normalised[SEOUL_2025], "토요마당")
     assert n.address == "서울특별시 광진구 용마도시자연공원"  # 서을특별시 in the file
     # Busan's short 시 names are kept as published
-    (_, n) = _one(normalised[BUSAN], "영도하수종말처리장")
+    (_, n) = a_row_named(normalised[BUSAN], "영도하수종말처리장")
     assert n.address == "부산 영도구 해양로 259 (동삼동)"
 
 
@@ -171,7 +157,7 @@ def test_phone_repair(normalised: Rows) -> None:
     phones = [n.phone for _, n in normalised[OA] if n.phone]
     assert not any("%" in p or ")" in p for p in phones)
     assert all(re.fullmatch(r"[\d-]+", p) for p in phones)
-    (_, n) = _one(normalised[OA], "서울고덕평생학습관")
+    (_, n) = a_row_named(normalised[OA], "서울고덕평생학습관")
     assert n.phone == "02-3425-5864"  # 02%293425-5864 in the file
     assert toilet_phone("02) 450-9316") == "02-450-9316"
     assert toilet_phone("02-2094-2340~5") == "02-2094-2340"
@@ -240,17 +226,17 @@ def test_open_24h_agrees_with_the_hours_parser(normalised: Rows) -> None:
 
 def test_hours_text_prefers_the_detail_column(normalised: Rows) -> None:
     rows = normalised[SEOUL_2025]
-    (_, n) = _one(rows, "10번 화장실(양화교)")
+    (_, n) = a_row_named(rows, "10번 화장실(양화교)")
     assert n.opening_hours_raw == "상시" and n.props["open_24h"] is True
     # `:~:` in 개방시간상세 is no text: the 개방시간 category stands in
     junk = [n for r, n in rows if r["hours_detail"] == ":~:"]
     assert junk and all(n.opening_hours_raw == "상시" for n in junk)
-    (_, n) = _one(normalised[INCHEON], "아라뱃길북축공원")
+    (_, n) = a_row_named(normalised[INCHEON], "아라뱃길북축공원")
     assert (n.opening_hours_raw, n.props["open_24h"]) == ("0~24시", True)
 
 
 def test_localdata_row_props(normalised: Rows) -> None:
-    (_, n) = _one(normalised[SEOUL_2023], "무악동주민센터")
+    (_, n) = a_row_named(normalised[SEOUL_2023], "무악동주민센터")
     assert n.address == "서울특별시 종로구 통일로14길 36"
     assert n.phone == "02-2148-5152"
     assert n.updated_at == "2020-04-13"
@@ -268,7 +254,7 @@ def test_localdata_row_props(normalised: Rows) -> None:
         "managing_agency": "무악동주민센터",
         "installed": None,  # 1905-06: a year typed into an Excel date cell
     }
-    (_, n) = _one(normalised[INCHEON], "인천남고등학교")
+    (_, n) = a_row_named(normalised[INCHEON], "인천남고등학교")
     assert n.props["installed"] == "1998-01"
     assert n.props["disabled_stalls"] == 5
 
@@ -285,7 +271,7 @@ def test_wheelchair_follows_disabled_stalls(normalised: Rows) -> None:
 
 def test_oa22586_accessibility_from_free_text(normalised: Rows) -> None:
     rows = normalised[OA]
-    (_, n) = _one(rows, "송이공원 화장실")  # 장애인화장실 현황: 남1, 휠체어 진입 가능
+    (_, n) = a_row_named(rows, "송이공원 화장실")  # 장애인화장실 현황: 남1, 휠체어 진입 가능
     assert n.wheelchair is True
     assert n.props["diaper_table"] is True
     assert n.props["disabled_stalls"] is None
@@ -302,8 +288,8 @@ def test_the_same_toilet_in_both_seoul_files_is_within_the_dedupe_radius(
     geod = Geod(ellps="WGS84")
     pairs = [("허리우드극장(낙원상가4층)", "허리우드극장(낙원상가4층)"), ("성삼공원", "성삼공원")]
     for oa_name, localdata_name in pairs:
-        (a, _) = _one(normalised[OA], oa_name)
-        (b, _) = _one(normalised[SEOUL_2025], localdata_name)
+        (a, _) = a_row_named(normalised[OA], oa_name)
+        (b, _) = a_row_named(normalised[SEOUL_2025], localdata_name)
         lon_a, lat_a, lon_b, lat_b = (
             float(v or "nan") for v in (a["lon"], a["lat"], b["lon"], b["lat"])
         )

@@ -3,6 +3,7 @@ manifest entry), and every face of the service picks it up with no other edit.""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -14,6 +15,21 @@ import pytest
 from layers import registry
 from layers.spec import LayerSpec
 from tests.conftest import source_dir
+
+# the layers whose spec is tested against their real files in tests/layers/test_<layer>.py
+# (test_parks.py checks the registry's place of parks too)
+SPEC_MODULES = (
+    "bike_stations",
+    "campsites",
+    "cooling_shelters",
+    "public_toilets",
+    "testing_site_parking",
+)
+
+
+@pytest.mark.parametrize("layer_id", SPEC_MODULES)
+def test_registry_serves_each_layers_own_spec(layer_id: str) -> None:
+    assert registry.get(layer_id) is importlib.import_module(f"layers.{layer_id}").SPEC
 
 
 def test_every_spec_module_is_discovered_in_order() -> None:

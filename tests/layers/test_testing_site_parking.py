@@ -18,11 +18,9 @@ from layers.testing_site_parking import (
 from tests.layers.real_files import (
     SOURCE_DIR,
     Rows,
-    column_for,
-    matching_schemas,
-    normalise_all,
-    read_rows,
-    source_file,
+    normalised_fixture,
+    schema_columns,
+    unmatched,
 )
 
 LAYER = "testing_site_parking"
@@ -44,25 +42,17 @@ SAFE = "mohw_safe_hospitals_2020-04-01.csv"
 JOIN_FIELDS = set(SITE_PROPS)
 
 
-@pytest.fixture(scope="module")
-def normalised() -> Rows:
-    """Every real row of every file of the layer: (mapped row, Normalised)."""
-    return normalise_all(SPEC, SOURCES)
+normalised = normalised_fixture(SPEC, SOURCES)
 
 
 # -- schemas ---------------------------------------------------------------------------
 
 
-def test_registry_serves_this_spec() -> None:
-    assert registry.get(LAYER) is SPEC
-
-
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.file_name)
 def test_each_file_matches_exactly_its_schema(source: registry.Source) -> None:
-    columns, _ = read_rows(source_file(source.path))
-    assert [s.id for s in matching_schemas(SPEC, columns)] == [source.schema]
+    _, found = schema_columns(SPEC, source)
+    assert unmatched(found) == []
     schema = SPEC.schema(source.schema)
-    assert [f for f, a in schema.columns.items() if column_for(a, columns) is None] == []
     assert schema.kind == ("parking" if source.path.startswith("parking/") else "sites")
     assert (schema.coords is None) == (schema.kind == "sites")
 

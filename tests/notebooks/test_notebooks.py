@@ -5,12 +5,8 @@ over an embedded store loaded from the real files; a cell that raises fails the 
 from __future__ import annotations
 
 import json
-import os
-import signal
+import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,55 +14,33 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.app.conftest import free_port
+from layers.store import embedded_dir
+from tests.app.conftest import CLI, sharemap_serve, store_env
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CLI = [sys.executable, str(ROOT / "cli.py")]
 
 
 @pytest.fixture(scope="module")
-def data_dir(real_source_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An embedded store with every layer loaded from the real files."""
+def data_dir(loaded_dir: tuple[Path, list], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store with every layer loaded from the real files: a copy of the session's
+    (the first notebook loads a layer again, and the session's store is only read)."""
     directory = tmp_path_factory.mktemp("notebook-data")
-    env = {**_env(directory), "SHAREMAP_SOURCE_DIR": str(real_source_dir)}
-    done = subprocess.run([*CLI, "load"], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
+    shutil.copytree(embedded_dir(loaded_dir[0]), embedded_dir(directory))
     return directory
 
 
 def _env(directory: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return {**env, "SHAREMAP_DATA_DIR": str(directory)}
+    return store_env({"SHAREMAP_DATA_DIR": str(directory)})
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    log = data_dir / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", "1"],
-            env=_env(data_dir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(log.read_text())
+def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("notebook-serve") / "serve.log"
+    with sharemap_serve(_env(data_dir), log, workers=1) as (_, url):
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
 
 
 def test_the_notebooks_are_stored_without_outputs() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import shapely
@@ -191,39 +192,41 @@ def test_bbox_edges_are_inclusive_at_float4_precision(any_store: Store) -> None:
 def test_filters_compare_values_as_postgresql_text(
     any_store: Store, name: str, value: str, expected: list[str]
 ) -> None:
+    def toilet(feature_id: str, label: str, lon: float, **fields: Any) -> FeatureRecord:
+        return FeatureRecord(
+            layer="public_toilets", id=feature_id, name=label, lon=lon, lat=37.5, **fields
+        )
+
+    props = {
+        "capacity": 3,
+        "ratio": 0.5,
+        "tiny": 1e-05,
+        "huge": 1e16,
+        "open_24h": True,
+        "tags": ["a", "b"],
+        "meta": {"aa": [True, None], "b": 1},
+        "note": None,
+    }
     records = [
-        FeatureRecord(
-            layer="public_toilets",
-            id="t0",
-            name="a",
-            lon=127.0,
-            lat=37.5,
+        toilet(
+            "t0",
+            "a",
+            127.0,
             wheelchair=True,
             fee="free",
             source="s0",
             updated_at="2024-05-01",
-            props={
-                "capacity": 3,
-                "ratio": 0.5,
-                "tiny": 1e-05,
-                "huge": 1e16,
-                "open_24h": True,
-                "tags": ["a", "b"],
-                "meta": {"aa": [True, None], "b": 1},
-                "note": None,
-            },
+            props=props,
         ),
-        FeatureRecord(
-            layer="public_toilets",
-            id="t1",
-            name="b",
-            lon=127.001,
-            lat=37.5,
+        toilet(
+            "t1",
+            "b",
+            127.001,
             wheelchair=False,
             fee="paid",
             props={"ratio": 100.0, "open_24h": False},
         ),
-        FeatureRecord(layer="public_toilets", id="t2", name="c", lon=127.002, lat=37.5, fee="paid"),
+        toilet("t2", "c", 127.002, fee="paid"),
     ]
     any_store.replace_layer("public_toilets", records, data_version="v")
     query = FeatureQuery(filters=((name, value),))
