@@ -37,14 +37,14 @@ KILLER = textwrap.dedent(
         read = etl.load.read_table
         etl.load.read_table = lambda *a, **k: (read(*a, **k), die())[0]
     elif point == "copy":  # in the middle of the staging COPY
-        import layers.store.postgis as pg
-        line, count = pg._copy_line, [0]
+        import layers.store.postgis.feature_rows as rows
+        line, count = rows.copy_line, [0]
         def copy_line(*a):
             count[0] += 1
             if count[0] == 800:
                 die()
             return line(*a)
-        pg._copy_line = copy_line
+        rows.copy_line = copy_line
     elif point == "swap":  # inside the swap's transaction: the old version demoted, the new not
         import sqlalchemy.engine.base as base
         from layers.store.postgis import queries
