@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -209,18 +210,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[str]:
-    """Runs `command` until the block ends; yields its base URL once the port accepts."""
+def started(
+    command: list[str], env: dict[str, str], cwd: Path, port: int, out: IO[str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs `command` (its output to `out`, else discarded) until the block ends; yields the
+    process once the port accepts."""
+    target = out if out is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, cwd=cwd, env={**os.environ, **env}, stdout=target, stderr=target
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
@@ -228,10 +228,21 @@ def server(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Ite
                 if proc.poll() is not None:
                     raise SystemExit(f"server exited with {proc.returncode}: {command}") from None
                 time.sleep(0.1)
-        yield base
+        yield proc
     finally:
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[str]:
+    """Runs `command` until the block ends; yields its base URL once the port accepts."""
+    with started(command, env, cwd, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def gunicorn_command(target: str, port: int, workers: int, threads: int) -> list[str]:

@@ -17,12 +17,9 @@ does right before it answers from it.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +40,7 @@ from bench.harness import (  # noqa: E402
     free_port,
     random_point,
     real_database,
+    started,
     synthetic,
     synthetic_database,
     wrk,
@@ -68,17 +66,9 @@ def children(pid: int) -> list[int]:
 
 @contextmanager
 def serving(cmd: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[tuple[str, int]]:
-    """run.server(), keeping the server's log (the app's request lines) in `log`; the base URL
+    """harness.started(), keeping the server's log (the app's request lines) in `log`; the base URL
     and the server's process id (the gunicorn master)."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
-    try:
-        for _ in range(600):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with log.open("w") as out, started(cmd, env, ROOT, port, out) as proc:
         base = f"http://127.0.0.1:{port}"
         # every worker builds or maps its snapshot before it answers: wait for both
         deadline = time.monotonic() + 1200
@@ -91,13 +81,6 @@ def serving(cmd: list[str], env: dict[str, str], port: int, log: Path) -> Iterat
             except OSError:
                 time.sleep(0.5)
         yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def logged_ms(log: Path, skip: int) -> list[float]:
