@@ -72,7 +72,7 @@ def read_centroids(path: Path) -> list[AdminCentroid]:
 
 
 class _Located(Protocol):
-    """What `Gazetteer.from_candidates` reads of a located source row (etl.load.Candidate)."""
+    """What `Gazetteer.from_candidates` reads of a located source row (etl.load.rows.Candidate)."""
 
     @property
     def lon(self) -> float: ...
