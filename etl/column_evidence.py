@@ -1,6 +1,6 @@
-"""What a column's header and values say about its role: scores with the reason for each,
-from known header names (Korean, English, national open-data API fields) and from the values
-(degrees, Korean TM metres, phone numbers, addresses starting with a 시도, opening times)."""
+"""What a column's header and values say about its role: scores with the reason for each.
+The evidence is known header names (Korean, English, national open-data API fields) and the
+values (degrees, Korean TM metres, phone numbers, addresses starting with a 시도, opening times)."""
 
 from __future__ import annotations
 
