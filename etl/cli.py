@@ -189,11 +189,9 @@ def main(argv: Sequence[str]) -> int:
 def _check_layer(layer_id: str, command: str | None = None) -> None:
     """An unknown layer is a usage error; so is, for `command`, a layer written only with
     another (a companion layer, such as testing_sites)."""
-    from etl.jobs import companion_owners
-
     if layer_id not in (*registry.REFERENCE_IDS, *registry.LAYER_IDS):
         raise UsageError(str(registry.UnknownLayer(layer_id)))
-    owner = companion_owners().get(layer_id)
+    owner = registry.companion_owners().get(layer_id)
     if command is not None and owner is not None:
         raise UsageError(
             f"sharemap {command}: {layer_id} is derived and written together with {owner};"

@@ -1,5 +1,5 @@
-"""Jobs on a layer's versions besides the load (etl.load.job): which layers move together
-(a derived layer and the companion layers its load writes), and the rollback."""
+"""Jobs on a layer's versions besides the load (etl.load.job): the rollback, which moves a
+derived layer and the companion layers its load writes (registry.companion_owners) together."""
 
 from __future__ import annotations
 
@@ -8,20 +8,10 @@ from layers import registry
 from layers.store import Store
 
 
-def companion_owners() -> dict[str, str]:
-    """companion layer -> the derived layer whose load writes (and rollback restores) it."""
-    return {
-        companion: spec.id
-        for spec in registry.all_specs()
-        if spec.derivation
-        for companion in spec.derivation.companions
-    }
-
-
 def rollback_group(layer_id: str) -> list[str]:
     """The layers a rollback of `layer_id` moves together: its owner (a companion's rollback
     is its owner's), then the companion layers the owner's derivation writes with it."""
-    layer_id = companion_owners().get(layer_id, layer_id)
+    layer_id = registry.companion_owners().get(layer_id, layer_id)
     spec = registry.get(layer_id) if layer_id != REGIONS else None
     return [layer_id, *(spec.derivation.companions if spec and spec.derivation else ())]
 

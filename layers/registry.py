@@ -165,3 +165,13 @@ def near_default_ids() -> tuple[str, ...]:
 def first_view_ids() -> tuple[str, ...]:
     """The layers the pages (/near, /embed, the widget builder) show before any choice."""
     return tuple(s.id for s in all_specs() if s.first_view)
+
+
+def companion_owners() -> dict[str, str]:
+    """companion layer -> the derived layer whose load writes (and rollback restores) it."""
+    return {
+        companion: spec.id
+        for spec in all_specs()
+        if spec.derivation
+        for companion in spec.derivation.companions
+    }

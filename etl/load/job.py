@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 
-from etl.jobs import companion_owners
 from etl.load.derive import DeriveInputs, companion_reports, derive_function
 from etl.load.diff import compare_with_current, refusal
 from etl.load.gazetteer import Gazetteers
@@ -49,7 +48,7 @@ def run(
     reports and returns the reports with their `refusal` instead of raising.
     """
     options = options or LoadOptions()
-    owners = companion_owners()  # a companion layer is loaded by loading its owner
+    owners = registry.companion_owners()  # a companion layer is loaded by loading its owner
     asked = {owners.get(lid, lid) for lid in layer_ids}
     wanted = [
         lid

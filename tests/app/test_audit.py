@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 from flask.testing import FlaskClient
 
-from etl.jobs import companion_owners
 from geo.hours import states_clock_time
 from layers import registry
 from layers.store import Store
@@ -51,7 +50,7 @@ def test_audit_json_keeps_to_its_documented_schema(
 
 
 def test_the_loads_rejects_are_kept_with_their_version(app_reports: list, app_store: Store) -> None:
-    owners = companion_owners()
+    owners = registry.companion_owners()
     key = lambda r: (r.layer, r.file, r.row, r.reason)  # noqa: E731
     for report in app_reports:
         if report.layer not in registry.LAYER_IDS:

@@ -165,7 +165,7 @@ def test_a_derived_layer_and_its_companion_load_and_roll_back_together(tmp_path:
 
 @pytest.mark.usefixtures("demo_registry")
 def test_companions_are_owned_and_never_loaded_alone() -> None:
-    assert jobs.companion_owners() == {EXTRAS: PAIRS, "testing_sites": "testing_site_parking"}
+    assert registry.companion_owners() == {EXTRAS: PAIRS, "testing_sites": "testing_site_parking"}
     assert features_kind(registry.get(PAIRS)) == "points"
     assert features_kind(registry.get("parks")) is None
 
@@ -176,7 +176,7 @@ def _site(layer: str, n: int) -> FeatureRecord:
 
 def test_testing_sites_roll_back_with_their_parking(tmp_path: Path) -> None:
     """The real spec: testing_sites is testing_site_parking's companion, in both directions."""
-    assert jobs.companion_owners()["testing_sites"] == "testing_site_parking"
+    assert registry.companion_owners()["testing_sites"] == "testing_site_parking"
     store = open_store(None, data_dir=tmp_path / "data")
     try:
         for n in (1, 2):

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
-from etl.jobs import companion_owners
 from etl.load.inputs import JobSettings
 from etl.load.job import run
 from etl.read import read_table
@@ -26,7 +25,7 @@ def reports_by_layer(loaded_db):  # type: ignore[no-untyped-def]
 def test_every_row_is_loaded_or_rejected(loaded_db) -> None:  # type: ignore[no-untyped-def]
     reports = reports_by_layer(loaded_db)
     # a companion layer (testing_sites) comes in its owner's report
-    assert set(reports) == set(registry.LAYER_IDS) - set(companion_owners())
+    assert set(reports) == set(registry.LAYER_IDS) - set(registry.companion_owners())
     for r in reports.values():
         assert r.rows_read > 0
         assert r.loaded + len(r.rejects) == r.rows_read, r.layer
@@ -38,7 +37,7 @@ def test_every_row_is_loaded_or_rejected(loaded_db) -> None:  # type: ignore[no-
 
 def test_row_counts_match_the_files(loaded_db, real_source_dir: Path) -> None:  # type: ignore[no-untyped-def]
     reports = reports_by_layer(loaded_db)
-    for layer_id in set(registry.LAYER_IDS) - set(companion_owners()):
+    for layer_id in set(registry.LAYER_IDS) - set(registry.companion_owners()):
         spec = registry.get(layer_id)
         expected = 0
         for s in registry.sources_for(layer_id):
