@@ -9,7 +9,7 @@ from app import links, messages
 from app.params import COLLECTION_PARAMS, ITEMS_PARAMS, PLAIN_PARAMS, Param, items_params
 from app.request_params.downloads import DOWNLOAD_PARAMS
 from app.request_params.near import NEAR_PARAMS
-from layers import registry
+from layers import fields, registry
 from layers.audit import AUDIT_SCHEMAS
 
 OPENAPI_VERSION = "3.0.3"
@@ -400,7 +400,7 @@ SCHEMAS: dict[str, Any] = {
                 "distance_m": {"type": "number", "minimum": 0},
                 "open_status": {"type": "string", "enum": ["open", "closed", "unknown"]},
                 "name": {"type": "string"},
-                "fee": {"type": "string", "enum": ["free", "paid", "unknown"]},
+                "fee": {"type": "string", "enum": list(fields.FEE_VALUES)},
                 "wheelchair": {"type": "boolean", "nullable": True},
                 "details": {"type": "object"},
             },

@@ -37,6 +37,7 @@ import orjson
 
 from geo.distance import degree_radius, distances_m
 from geo.hours import DayContext, Schedule, day_context
+from layers import fields
 from layers.feature import near_feature_json, near_template, record_of_near_template
 from layers.record import FeatureRecord
 from layers.store.types import FILTER_FIELDS, Filters, Hit, NearQuery
@@ -59,7 +60,7 @@ _ROUNDING_SLACK_M = 0.05
 _SUBSET_TREES = 8
 _MASKS = 64
 
-FEES = ("free", "paid", "unknown")
+FEES = fields.FEE_VALUES  # the snapshot stores a fee as its position here
 _ARRAYS = ("lon", "lat", "xy", "layer", "fee", "wheelchair", "hours", "id_rank", "offsets", "split")
 
 # the layers of a snapshot, each with the key of its version: (layer_id, version key)

@@ -23,12 +23,14 @@ from geo.tiles import (
     cell_size,
     xy_bounds,
 )
-from layers import tileset
+from layers import fields, tileset
 from layers.record import Region
 from layers.store.base import TilePoint
 from layers.store.embedded.memory import LayerIndex, jsonb_text
 
 _MVT_OPTIONS = {"y_coord_down": True, "extents": EXTENT}
+# the common attributes of every unclustered point (as postgis/queries.py selects them)
+_TILE_COMMON = tuple(f.name for f in fields.TILE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def points_layer(layer_id: str, layer: LayerIndex, tile: Tile, cells: int | None
     features = []
     for i, x, y in zip(p.positions.tolist(), p.px.tolist(), p.py.tolist(), strict=True):
         record = layer.records[i]
-        properties = {"id": record.id, "name": record.name, "fee": record.fee}
+        properties = {name: getattr(record, name) for name in _TILE_COMMON}
         for name, type_ in attrs:
             value = typed(record.props.get(name), type_)
             if value is not None:
