@@ -8,9 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers import fields, registry
-from layers.bilingual import DEFAULT_LANG, LANGS, Bilingual, Lang
-
-__all__ = ["DEFAULT_LANG", "LANGS", "Bilingual", "Lang"]
+from layers.bilingual import Bilingual
 
 # message key -> text; `str.format` fields are filled by `text`.
 MESSAGES: dict[str, Bilingual] = {

@@ -12,7 +12,8 @@ DEFAULT_LANG: Lang = "ko"
 
 @dataclass(frozen=True, slots=True)
 class Bilingual:
-    """A text in Korean and English; `text(lang)` picks one (Korean unless lang is "en")."""
+    """A text in Korean and English. Called with a language, `text(lang)`, it gives one of them
+    (Korean unless lang is "en")."""
 
     ko: str
     en: str

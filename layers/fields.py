@@ -14,15 +14,9 @@ from typing import Literal
 from layers.bilingual import Bilingual
 
 FieldType = Literal["text", "json", "bool"]
-JsonSchemaType = Literal["string", "object", "boolean"]
 
 # how each type is stored and described
 SQL_TYPES: dict[FieldType, str] = {"text": "text", "json": "jsonb", "bool": "boolean"}
-JSON_SCHEMA_TYPES: dict[FieldType, JsonSchemaType] = {
-    "text": "string",
-    "json": "object",
-    "bool": "boolean",
-}
 
 
 class Use(Flag):
@@ -57,10 +51,6 @@ class CommonField:
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
-
-    @property
-    def json_type(self) -> JsonSchemaType:
-        return JSON_SCHEMA_TYPES[self.type]
 
     @property
     def filterable(self) -> bool:

@@ -5,11 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from layers import fields
-
-# The common fields every layer has, in the order stores and downloads use (layers.fields).
-COMMON_FIELDS: tuple[str, ...] = fields.NAMES
-
 
 @dataclass(frozen=True)
 class FeatureRecord:

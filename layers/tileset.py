@@ -85,10 +85,6 @@ def cluster_cells(z: int, raster: bool = False) -> int | None:
     return PNG_CLUSTER_CELLS if raster else MVT_CLUSTER_CELLS
 
 
-def is_tile_layer(layer_id: str) -> bool:
-    return layer_id == REGIONS or layer_id in registry.LAYER_IDS
-
-
 # Bump when the bytes of a tile change for the same data (SQL, tileset, renderer), so that
 # ETags, `?v=` tokens and tile archives change with them.
 TILES_REVISION = "1"
@@ -106,16 +102,16 @@ def version_token(pinned: tuple[tuple[str, str], ...]) -> str:
 def vector_layer(layer_id: str) -> dict[str, Any]:
     """A TileJSON `vector_layers` entry (also in a tile archive's metadata)."""
     if layer_id == REGIONS:
-        fields = REGION_FIELDS
+        attrs = REGION_FIELDS
         description = REGIONS_TITLE.both()
     else:
         spec = registry.get(layer_id)
-        fields = point_fields(layer_id)
+        attrs = point_fields(layer_id)
         description = spec.title.both()
     return {
         "id": layer_id,
         "description": description,
         "minzoom": MIN_ZOOM,
         "maxzoom": MAX_ZOOM,
-        "fields": {f.name: _FIELD_TYPES[f.type] for f in fields},
+        "fields": {f.name: _FIELD_TYPES[f.type] for f in attrs},
     }
